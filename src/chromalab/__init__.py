@@ -1,0 +1,25 @@
+"""chromalab: colorize black-and-white photos and videos, and the lab to train and compare colorizers.
+
+Public API: ``Colorizer``, ``train``, ``evaluate``, ``compare`` (imported lazily, so ``import chromalab``
+stays cheap).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["Colorizer", "train", "evaluate", "compare", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Colorizer":
+        from chromalab.colorize import Colorizer
+        return Colorizer
+    if name == "train":
+        from chromalab.training.train import train
+        return train
+    if name in ("evaluate", "compare"):
+        from chromalab.evaluation import evaluate as ev
+        return getattr(ev, name)
+    raise AttributeError(f"module 'chromalab' has no attribute {name!r}")

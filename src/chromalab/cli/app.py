@@ -1,0 +1,23 @@
+"""The Typer application object that every command module adds itself to."""
+
+import typer
+
+app = typer.Typer(name="chromalab", help="Colorize black-and-white photos; train, evaluate and compare colorizers.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one line on stderr and exit."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def parse_sets(items: list[str] | None) -> dict[str, str]:
+    """``["k=v", ...]`` → dict; a malformed item is a clear error."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out

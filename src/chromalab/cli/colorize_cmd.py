@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from chromalab.cli.app import app, fail
+
+
+def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".png") -> Path:
+    """``out_dir/<path below root>/<stem>_color.png``; never the input itself."""
+    rel = src.relative_to(root) if root is not None else Path(src.name)
+    return out_dir / rel.parent / f"{rel.stem}_color{suffix}"
+
+
+@app.command("colorize")
+def colorize_command(
+    inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive)."),
+    model: str = typer.Option("default", help="Shipped model name or a run folder."),
+    out: Path = typer.Option(Path("colorized"), help="Output folder."),
+    work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
+    max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),
+) -> None:
+    """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from chromalab.colorize import Colorizer
+    from chromalab.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
+
+    errors: list[str] = []
+    jobs: list[tuple[Path, Path]] = []
+    for item in inputs:
+        root = item if item.is_dir() else None
+        for src in iter_image_files([item], errors):
+            jobs.append((src, output_path(src, root, out)))
+    for e in errors:
+        typer.echo(f"error: {e}", err=True)
+    if not jobs:
+        fail("no images to colorize")
+    try:
+        colorizer = Colorizer.load(model, work_size=work_size)
+    except (FileNotFoundError, KeyError, ValueError) as e:
+        fail(str(e))
+    failed = len(errors)
+    done = 0
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("colorizing", total=len(jobs))
+        for src, dst in jobs:
+            try:
+                if dst.resolve() == src.resolve():
+                    raise ImageError(f"{src}: output would overwrite the input")
+                rgb = load_rgb(src, max_pixels=int(max_megapixels * 1e6))
+                if not is_grey(rgb):
+                    bar.console.print(f"note: {src} is in colour; colorizing its grey version", style="yellow",
+                                      highlight=False)
+                save_rgb(colorizer.colorize(rgb), dst)
+                done += 1
+            except ImageError as e:
+                bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)
+                failed += 1
+            bar.advance(task)
+    typer.echo(f"{done} colorized into {out}" + (f", {failed} failed" if failed else ""), err=True)
+    if failed:
+        raise typer.Exit(1)

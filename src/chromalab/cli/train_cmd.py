@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from chromalab.cli.app import app, fail, parse_sets
+
+
+@app.command("train")
+def train_command(
+    out: Path = typer.Option(..., "--out", help="Run folder to create (or resume)."),
+    variant: str = typer.Option(None, help="Registered variant (see `chromalab models`)."),
+    data: Path = typer.Option(None, help="Folder of colour photos (recursive)."),
+    size: int = typer.Option(128, help="Training crop size in pixels."),
+    batch: int = typer.Option(16, help="Batch size."),
+    epochs: int = typer.Option(10, help="Epochs (total, also when resuming)."),
+    max_minutes: float = typer.Option(None, help="Stop after this many minutes of training."),
+    lr: float = typer.Option(2e-4, help="Learning rate."),
+    seed: int = typer.Option(0),
+    set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
+    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint."),
+    accelerator: str = typer.Option("auto", help="Lightning accelerator: auto, cpu, gpu."),
+    devices: str = typer.Option("auto", help="Lightning devices: auto, 1, 2, ..."),
+    strategy: str = typer.Option("auto", help="Lightning strategy, e.g. ddp."),
+    precision: str = typer.Option(None, help="32-true, bf16-mixed, ... (default: bf16-mixed on GPU, 32 on CPU)."),
+    workers: int = typer.Option(0, help="Data loader worker processes."),
+) -> None:
+    """Train a model on a folder of colour photos."""
+    from chromalab.training.train import train
+
+    if not resume and (variant is None or data is None):
+        fail("--variant and --data are needed for a new run")
+    if data is not None and not data.is_dir():
+        fail(f"{data}: not a folder")
+    dev = int(devices) if devices.isdigit() else devices
+    try:
+        train(variant, data, out, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
+              overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
+              devices=dev, strategy=strategy, precision=precision, num_workers=workers)
+    except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
+        fail(str(e).strip("'\""))

@@ -1,0 +1,5 @@
+"""Datasets of colour photos for training and evaluation."""
+
+from chromalab.data.folder import ImageFolder, SplitName, file_hash, split_of
+
+__all__ = ["ImageFolder", "SplitName", "file_hash", "split_of"]

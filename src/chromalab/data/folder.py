@@ -1,0 +1,152 @@
+"""An image-folder dataset: colour photos → (L, ab) training pairs.
+
+Splits are decided by a hash of each file's *content*, so adding or renaming files never moves
+existing photos between train, val and test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from chromalab import lab
+from chromalab.imageio import ImageError, iter_image_files, load_rgb
+
+SplitName = Literal["train", "val", "test", "all"]
+SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train, val, test
+GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
+
+
+def file_hash(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def split_of(digest: str, fractions: tuple[float, float, float] = SPLIT_FRACTIONS) -> str:
+    """Deterministic split of a content hash: its first 8 hex digits as a number in [0, 1)."""
+    u = int(digest[:8], 16) / 0x1_0000_0000
+    if u < fractions[0]:
+        return "train"
+    if u < fractions[0] + fractions[1]:
+        return "val"
+    return "test"
+
+
+def mean_chroma(rgb: np.ndarray) -> float:
+    """Mean Lab chroma of an ``(H, W, 3)`` image, measured on a ≤64-px thumbnail."""
+    t = lab.image_to_tensor(rgb)
+    scale = 64 / max(t.shape[-2:])
+    if scale < 1:
+        t = F.interpolate(t, scale_factor=scale, mode="area")
+    return float(lab.chroma(lab.rgb_to_lab(t)[:, 1:]).mean())
+
+
+def _resize_short(rgb: np.ndarray, short: int) -> torch.Tensor:
+    t = lab.image_to_tensor(rgb)
+    h, w = t.shape[-2:]
+    s = short / min(h, w)
+    if s < 1:
+        t = F.interpolate(t, size=(max(short, round(h * s)), max(short, round(w * s))), mode="area")
+    return t[0]
+
+
+@dataclass
+class FolderIndex:
+    """Which files of a folder belong to the split, and what was skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+    skipped_grey: list[Path] = field(default_factory=list)
+    skipped_bad: list[str] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """Hash of the sorted content hashes: names the exact set of photos."""
+        return hashlib.sha256("".join(sorted(self.hashes)).encode()).hexdigest()[:16]
+
+
+class ImageFolder(Dataset):
+    """Colour photos under ``root`` (recursive) as ``(l_norm (1,S,S), ab_norm (2,S,S))`` pairs.
+
+    Training items are random crops (scale jitter) with horizontal flips; other splits are centre crops.
+    Photos whose mean chroma is under ``GREY_CHROMA`` are skipped and counted in ``index.skipped_grey``;
+    unreadable files are counted in ``index.skipped_bad``. Decoded photos are cached in memory,
+    downscaled so the shorter side is ``cache_short`` (default ``2 * size``).
+    """
+
+    def __init__(self, root: str | os.PathLike, split: SplitName = "train", size: int = 128,
+                 augment: bool | None = None, cache_short: int | None = None, verbose: bool = False):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"{self.root}: not a folder of photos")
+        self.split = split
+        self.size = size
+        self.augment = (split == "train") if augment is None else augment
+        self.cache_short = cache_short or 2 * size
+        self.index = FolderIndex()
+        self._cache: list[torch.Tensor] = []
+        errors: list[str] = []
+        for path in iter_image_files([self.root], errors):
+            digest = file_hash(path)
+            if split != "all" and split_of(digest) != split:
+                continue
+            try:
+                rgb = load_rgb(path)
+            except ImageError as e:
+                self.index.skipped_bad.append(str(e))
+                continue
+            if mean_chroma(rgb) < GREY_CHROMA:
+                self.index.skipped_grey.append(path)
+                continue
+            self.index.files.append(path)
+            self.index.hashes.append(digest)
+            self._cache.append(_resize_short(rgb, self.cache_short))
+        self.index.skipped_bad.extend(errors)
+        if verbose:
+            print(f"{self.root} [{split}]: {len(self.index.files)} photos, "
+                  f"{len(self.index.skipped_grey)} grey skipped, {len(self.index.skipped_bad)} unreadable",
+                  file=sys.stderr)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def photo(self, i: int) -> torch.Tensor:
+        """The cached sRGB photo ``(3, H, W)`` in [0, 1]."""
+        return self._cache[i]
+
+    def _crop(self, img: torch.Tensor, rng: random.Random) -> torch.Tensor:
+        s = self.size
+        h, w = img.shape[-2:]
+        if self.augment:
+            # scale jitter: crop a square of side in [s, min(h, w)], then resize to s
+            side = rng.randint(min(s, h, w), min(h, w))
+            y, x = rng.randint(0, h - side), rng.randint(0, w - side)
+        else:
+            side = min(h, w)
+            y, x = (h - side) // 2, (w - side) // 2
+        crop = img[:, y:y + side, x:x + side][None]
+        if side != s:
+            crop = F.interpolate(crop, size=(s, s), mode="area" if side > s else "bilinear",
+                                 align_corners=None if side > s else False)
+        if self.augment and rng.random() < 0.5:
+            crop = crop.flip(-1)
+        return crop
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng = random.Random() if self.augment else random.Random(i)
+        rgb = self._crop(self._cache[i], rng)
+        l_norm, ab_norm = lab.rgb_to_network(rgb.clamp(0, 1))
+        return l_norm[0], ab_norm[0]

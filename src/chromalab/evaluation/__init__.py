@@ -1,0 +1,1 @@
+"""Metrics and evaluation of colorizers against ground truth."""

@@ -1,0 +1,117 @@
+"""``evaluate()`` and ``compare()``: models against the truth and against the "no colour" baseline.
+
+Every model sees the same photos (a split of a folder, each scaled so its shorter side is ``size``).
+The baseline keeps L and sets ab = 0, so every table shows whether a model beats doing nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from chromalab import lab
+from chromalab.colorize import Colorizer
+from chromalab.data.folder import ImageFolder
+from chromalab.evaluation.metrics import all_metrics, summarize
+from chromalab.models.io import write_json
+
+BASELINE = "no-colour"
+
+
+def no_colour(rgb: np.ndarray) -> np.ndarray:
+    """The baseline: the photo's L with ab = 0."""
+    L = lab.grey_l(lab.image_to_tensor(rgb))
+    return lab.tensor_to_image(lab.lab_to_rgb(torch.cat([L, torch.zeros_like(L).repeat(1, 2, 1, 1)], 1)))
+
+
+def _progress(iterable, total: int, label: str, enabled: bool):
+    if not enabled:
+        yield from iterable
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=total)
+        for item in iterable:
+            yield item
+            bar.advance(task)
+
+
+def evaluate_fn(fn: Callable[[np.ndarray], np.ndarray], photos: ImageFolder, name: str,
+                progress: bool = False) -> dict[str, Any]:
+    """Metrics of ``fn`` (``(H, W, 3)`` RGB → colorized RGB; it sees only the grey version) on ``photos``."""
+    rows = []
+    for i in _progress(range(len(photos)), len(photos), name, progress):
+        truth = lab.tensor_to_image(photos.photo(i)).clip(0, 1)
+        pred = fn(no_colour(truth)).clip(0, 1)
+        rows.append({"file": str(photos.index.files[i]), **all_metrics(pred, truth)})
+    return {"name": name, "images": rows, "summary": summarize(rows)}
+
+
+def load_photos(data: str | os.PathLike, split: str = "test", size: int = 256) -> ImageFolder:
+    photos = ImageFolder(data, split, size=size, cache_short=size, augment=False)
+    if len(photos) == 0:
+        raise ValueError(f"{data}: no colour photos in the {split!r} split (try split='all' for a small folder)")
+    return photos
+
+
+def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.PathLike, split: str = "test",
+            size: int = 256, out: str | os.PathLike | None = None, progress: bool = False,
+            baseline: bool = True) -> dict[str, Any]:
+    """Evaluate several models (run folders, shipped names or ``Colorizer`` objects) on the same photos.
+
+    Returns ``{"dataset", "split", "size", "fingerprint", "results": [per model, baseline last]}``;
+    written as JSON to ``out`` if given.
+    """
+    photos = load_photos(data, split, size)
+    results = []
+    for m in models:
+        col = m if isinstance(m, Colorizer) else Colorizer.load(m, work_size=max(size * 4, 512))
+        name = col.name
+        res = evaluate_fn(col.colorize, photos, name, progress)
+        res["model_dir"] = None if isinstance(m, Colorizer) else str(m)
+        results.append(res)
+    if baseline:
+        results.append(evaluate_fn(lambda grey: grey, photos, BASELINE, progress))
+    report = {"dataset": str(Path(data).resolve()), "split": split, "size": size,
+              "fingerprint": photos.index.fingerprint(), "count": len(photos), "results": results}
+    if out is not None:
+        write_json(report, out)
+    return report
+
+
+def evaluate(model: str | os.PathLike | Colorizer, data: str | os.PathLike, split: str = "test", size: int = 256,
+             out: str | os.PathLike | None = None, progress: bool = False) -> dict[str, Any]:
+    """Evaluate one model and the "no colour" baseline on the same photos (see ``compare``)."""
+    return compare([model], data, split, size, out, progress)
+
+
+def format_table(report: dict[str, Any], metrics: Sequence[str] = ("mae", "psnr", "ssim", "delta_e2000",
+                                                                   "colourfulness", "colourfulness_gap")) -> str:
+    """A plain-text table: one row per model, ``mean [min–max]`` per metric."""
+    head = ["model"] + list(metrics)
+    rows = []
+    for r in report["results"]:
+        cells = [r["name"]]
+        for m in metrics:
+            s = r["summary"].get(m)
+            cells.append("-" if s is None else f"{s['mean']:.4g} [{s['min']:.3g}–{s['max']:.3g}]")
+        rows.append(cells)
+    truth = report["results"][0]["summary"].get("colourfulness_truth") if report["results"] else None
+    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [head] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    foot = f"{report['count']} photos ({report['split']} split, shorter side {report['size']} px)"
+    if truth:
+        foot += f"; truth colourfulness {truth['mean']:.4g}"
+    return "\n".join(lines + [foot])
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(format_table(report), file=sys.stdout)

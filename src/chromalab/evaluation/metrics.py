@@ -1,0 +1,72 @@
+"""Image-quality metrics for colorization, as pure functions of two ``(H, W, 3)`` sRGB arrays in [0, 1].
+
+- ``mae``: the seed's metric, mean absolute per-pixel difference of RGB in [0, 1] (lower is better).
+- ``psnr`` (dB) and ``ssim`` (scikit-image, data range 1).
+- ``delta_e2000``: mean CIEDE2000 colour difference (scikit-image).
+- ``colourfulness``: Hasler & Süsstrunk (2003) on 0–255 RGB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.color import deltaE_ciede2000, rgb2lab
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+METRICS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_truth", "colourfulness_gap")
+LOWER_IS_BETTER = {"mae": True, "psnr": False, "ssim": False, "delta_e2000": True, "colourfulness_gap": True}
+
+
+def mae(pred: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.abs(pred.astype(np.float64) - truth.astype(np.float64)).mean())
+
+
+def psnr(pred: np.ndarray, truth: np.ndarray) -> float:
+    if np.array_equal(pred, truth):
+        return float("inf")
+    return float(peak_signal_noise_ratio(truth.astype(np.float64), pred.astype(np.float64), data_range=1.0))
+
+
+def ssim(pred: np.ndarray, truth: np.ndarray) -> float:
+    win = min(7, *pred.shape[:2])
+    win -= 1 - win % 2  # odd window no larger than the image
+    return float(structural_similarity(truth.astype(np.float64), pred.astype(np.float64), channel_axis=2,
+                                       data_range=1.0, win_size=win))
+
+
+def delta_e2000(pred: np.ndarray, truth: np.ndarray) -> float:
+    return float(deltaE_ciede2000(rgb2lab(truth), rgb2lab(pred)).mean())
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler–Süsstrunk colourfulness of ``(H, W, 3)`` RGB in [0, 1] (measured on the 0–255 scale)."""
+    x = rgb.astype(np.float64) * 255.0
+    rg = x[..., 0] - x[..., 1]
+    yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def all_metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one image pair."""
+    cp, ct = colourfulness(pred), colourfulness(truth)
+    return {
+        "mae": mae(pred, truth),
+        "psnr": psnr(pred, truth),
+        "ssim": ssim(pred, truth),
+        "delta_e2000": delta_e2000(pred, truth),
+        "colourfulness": cp,
+        "colourfulness_truth": ct,
+        "colourfulness_gap": abs(ct - cp),
+    }
+
+
+def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per metric: min, mean and max over images (the seed's table form)."""
+    out: dict[str, dict[str, float]] = {}
+    for m in METRICS:
+        vals = np.array([r[m] for r in rows if m in r], dtype=np.float64)
+        finite = vals[np.isfinite(vals)]
+        if len(vals) == 0:
+            continue
+        out[m] = {"min": float(vals.min()), "mean": float(finite.mean()) if len(finite) else float("inf"),
+                  "max": float(vals.max())}
+    return out

@@ -1,0 +1,116 @@
+"""The one CIE Lab convention of chromalab.
+
+Every conversion between sRGB and CIE Lab, and every scaling of L and ab for networks, lives here.
+kornia does the colour maths (D65 white, sRGB companding).
+
+Conventions (all tensors float32):
+
+- ``rgb``: ``(B, 3, H, W)`` in ``[0, 1]``.
+- ``lab``: ``(B, 3, H, W)``; L in ``[0, 100]``, a and b roughly in ``[-110, 110]``.
+- network L (``l_norm``): ``(B, 1, H, W)`` in ``[-1, 1]`` (``L / 50 - 1``).
+- network ab (``ab_norm``): ``(B, 2, H, W)`` in ``[-1, 1]`` (``ab / AB_SCALE``).
+"""
+
+from __future__ import annotations
+
+import kornia.color as kc
+import numpy as np
+import torch
+
+L_MAX = 100.0
+AB_SCALE = 110.0
+
+
+def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB ``(B, 3, H, W)`` in [0, 1] → Lab ``(B, 3, H, W)`` (L in [0, 100])."""
+    return kc.rgb_to_lab(rgb.clamp(0.0, 1.0))
+
+
+def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
+    """Lab ``(B, 3, H, W)`` → sRGB ``(B, 3, H, W)``, clipped to [0, 1] unless ``clip=False``."""
+    return kc.lab_to_rgb(lab, clip=clip)
+
+
+def normalize_l(L: torch.Tensor) -> torch.Tensor:
+    """L in [0, 100] → network input in [-1, 1]."""
+    return L / (L_MAX / 2) - 1.0
+
+
+def denormalize_l(l_norm: torch.Tensor) -> torch.Tensor:
+    """Network L in [-1, 1] → L in [0, 100]."""
+    return (l_norm + 1.0) * (L_MAX / 2)
+
+
+def normalize_ab(ab: torch.Tensor) -> torch.Tensor:
+    """ab in about [-110, 110] → network range [-1, 1] (clamped)."""
+    return (ab / AB_SCALE).clamp(-1.0, 1.0)
+
+
+def denormalize_ab(ab_norm: torch.Tensor) -> torch.Tensor:
+    """Network ab in [-1, 1] → ab in [-110, 110]."""
+    return ab_norm * AB_SCALE
+
+
+def rgb_to_network(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """sRGB ``(B, 3, H, W)`` → (``l_norm`` ``(B, 1, H, W)``, ``ab_norm`` ``(B, 2, H, W)``)."""
+    lab = rgb_to_lab(rgb)
+    return normalize_l(lab[:, :1]), normalize_ab(lab[:, 1:])
+
+
+def network_to_rgb(l_norm: torch.Tensor, ab_norm: torch.Tensor) -> torch.Tensor:
+    """(``l_norm``, ``ab_norm``) → sRGB ``(B, 3, H, W)`` in [0, 1], chroma fitted into the gamut."""
+    return lab_to_rgb_in_gamut(denormalize_l(l_norm), denormalize_ab(ab_norm))
+
+
+def grey_l(rgb: torch.Tensor) -> torch.Tensor:
+    """L channel ``(B, 1, H, W)`` in [0, 100] of an sRGB image: what a grey version keeps."""
+    return rgb_to_lab(rgb)[:, :1]
+
+
+def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> torch.Tensor:
+    """Lab → sRGB, shrinking chroma of out-of-gamut pixels instead of clipping RGB.
+
+    Clipping RGB changes lightness; scaling ab towards 0 keeps L exactly (grey is always in gamut).
+    A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``.
+
+    Args:
+        L: ``(B, 1, H, W)`` in [0, 100].
+        ab: ``(B, 2, H, W)``.
+    Returns:
+        sRGB ``(B, 3, H, W)`` in [0, 1].
+    """
+    eps = 1e-4
+
+    def in_gamut(scale: torch.Tensor) -> torch.Tensor:
+        rgb = kc.lab_to_rgb(torch.cat([L, ab * scale], 1), clip=False)
+        return ((rgb >= -eps) & (rgb <= 1 + eps)).all(1, keepdim=True)
+
+    ok = in_gamut(torch.ones_like(L))
+    if bool(ok.all()):
+        return kc.lab_to_rgb(torch.cat([L, ab], 1), clip=True)
+    lo = torch.zeros_like(L)
+    hi = torch.ones_like(L)
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        good = in_gamut(mid)
+        lo = torch.where(good, mid, lo)
+        hi = torch.where(good, hi, mid)
+    scale = torch.where(ok, torch.ones_like(L), lo)
+    return kc.lab_to_rgb(torch.cat([L, ab * scale], 1), clip=True)
+
+
+def image_to_tensor(img: np.ndarray) -> torch.Tensor:
+    """HxWx3 float array in [0, 1] → ``(1, 3, H, W)`` tensor."""
+    return torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).permute(2, 0, 1)[None]
+
+
+def tensor_to_image(t: torch.Tensor) -> np.ndarray:
+    """``(1, 3, H, W)`` or ``(3, H, W)`` tensor → HxWx3 float32 array."""
+    if t.ndim == 4:
+        t = t[0]
+    return t.detach().float().permute(1, 2, 0).cpu().numpy()
+
+
+def chroma(ab: torch.Tensor) -> torch.Tensor:
+    """Chroma ``sqrt(a² + b²)`` ``(B, 1, H, W)`` of ab ``(B, 2, H, W)`` in Lab units."""
+    return ab.pow(2).sum(1, keepdim=True).sqrt()

@@ -1,0 +1,76 @@
+"""Saving and loading models as ``config.json`` + ``model.safetensors`` (never pickles)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from chromalab.imageio import atomic_write_bytes
+from chromalab.models.registry import config_from_dict, config_to_dict
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+
+
+def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype | None = None) -> Path:
+    """Write the state dict to ``path`` atomically (optionally cast floats to ``dtype``, e.g. fp16)."""
+    path = Path(path)
+    state = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().cpu()
+        if dtype is not None and v.is_floating_point():
+            v = v.to(dtype)
+        state[k] = v.contiguous()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(state, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
+    return atomic_write_bytes((json.dumps(data, indent=2, sort_keys=False) + "\n").encode(), path)
+
+
+def read_json(path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def save_model(model: nn.Module, config: Any, run_dir: str | os.PathLike, extra: dict[str, Any] | None = None,
+               dtype: torch.dtype | None = None) -> Path:
+    """Save ``config.json`` (``{"model": ..., **extra}``) and ``model.safetensors`` into ``run_dir``."""
+    run_dir = Path(run_dir)
+    save_weights(model, run_dir / WEIGHTS_NAME, dtype=dtype)
+    data = {"model": config_to_dict(config), **(extra or {})}
+    write_json(data, run_dir / CONFIG_NAME)
+    return run_dir
+
+
+def load_model(run_dir: str | os.PathLike, weights: str = WEIGHTS_NAME) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild a model from ``run_dir/config.json`` and load ``weights`` (float32, eval mode)."""
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / CONFIG_NAME
+    if not cfg_path.is_file():
+        raise FileNotFoundError(f"{run_dir}: no {CONFIG_NAME} (not a chromalab run or model folder)")
+    meta = read_json(cfg_path)
+    config = config_from_dict(meta["model"])
+    model = config.build()
+    wpath = run_dir / weights
+    if not wpath.is_file():
+        raise FileNotFoundError(f"{run_dir}: no {weights} (training has not saved weights yet)")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(wpath)).items()}
+    model.load_state_dict(state)
+    model.eval()
+    return model, meta

@@ -1,0 +1,140 @@
+"""Named model variants, each declared once from a frozen dataclass config.
+
+A config is a frozen dataclass with a ``family`` class attribute and a ``build()`` method returning an
+``nn.Module``. ``register(name, config)`` adds a variant; ``build(name, **overrides)`` makes it, with
+fields replaced (e.g. ``width=4`` for tiny test models). Configs round-trip through plain dicts, so a
+model is rebuilt from its ``config.json`` alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from torch import nn
+
+_VARIANTS: dict[str, Any] = {}
+_CONFIG_TYPES: dict[str, type] = {}
+
+
+def config_type(cls: type) -> type:
+    """Class decorator: make a config class loadable from its ``kind`` name."""
+    _CONFIG_TYPES[cls.__name__] = cls
+    return cls
+
+
+def register(name: str, config: Any) -> Any:
+    """Register ``config`` under ``name``; a name may be declared only once."""
+    if name in _VARIANTS:
+        raise ValueError(f"variant {name!r} is already registered")
+    if type(config).__name__ not in _CONFIG_TYPES:
+        raise TypeError(f"{type(config).__name__} is not a registered config type")
+    _VARIANTS[name] = config
+    return config
+
+
+def _ensure_loaded() -> None:
+    # Importing the variant modules registers their names.
+    from chromalab.models import variants  # noqa: F401
+
+
+def names(family: str | None = None) -> list[str]:
+    """All registered variant names (optionally of one family), sorted."""
+    _ensure_loaded()
+    return sorted(n for n, c in _VARIANTS.items() if family is None or c.family == family)
+
+
+def get_config(name: str, **overrides: Any) -> Any:
+    """The frozen config of variant ``name`` with ``overrides`` applied."""
+    _ensure_loaded()
+    if name not in _VARIANTS:
+        raise KeyError(f"unknown model variant {name!r}; `chromalab models` lists them")
+    return apply_overrides(_VARIANTS[name], overrides)
+
+
+def build(name: str, **overrides: Any) -> nn.Module:
+    """Build variant ``name`` (fields of its config replaced by ``overrides``)."""
+    return get_config(name, **overrides).build()
+
+
+def _coerce(value: Any, current: Any) -> Any:
+    if not isinstance(value, str):
+        if isinstance(current, tuple) and isinstance(value, list):
+            return tuple(value)
+        return value
+    if isinstance(current, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, tuple):
+        parsed = json.loads(value) if value.strip().startswith("[") else [v for v in value.split(",")]
+        return tuple(_coerce(v, current[0]) if current else v for v in parsed)
+    return value
+
+
+def apply_overrides(config: Any, overrides: dict[str, Any]) -> Any:
+    """Return ``config`` with fields replaced; string values (``--set k=v``) are coerced to the field type.
+
+    Dotted keys reach nested configs (``generator.width=16``).
+    """
+    if not overrides:
+        return config
+    fields = {f.name for f in dataclasses.fields(config)}
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in overrides.items():
+        head, _, rest = key.partition(".")
+        if head not in fields:
+            raise KeyError(f"{type(config).__name__} has no field {head!r}; fields: {', '.join(sorted(fields))}")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = _coerce(value, getattr(config, head))
+    for head, sub in nested.items():
+        direct[head] = apply_overrides(getattr(config, head), sub)
+    return dataclasses.replace(config, **direct)
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """A JSON-ready dict with a ``kind`` key naming the config class (nested configs too)."""
+    out: dict[str, Any] = {"kind": type(config).__name__}
+    for f in dataclasses.fields(config):
+        v = getattr(config, f.name)
+        if dataclasses.is_dataclass(v):
+            v = config_to_dict(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return out
+
+
+def config_from_dict(data: dict[str, Any]) -> Any:
+    """Inverse of ``config_to_dict``."""
+    _ensure_loaded()
+    data = dict(data)
+    kind = data.pop("kind")
+    if kind not in _CONFIG_TYPES:
+        raise ValueError(f"unknown config kind {kind!r}")
+    cls = _CONFIG_TYPES[kind]
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        v = data[f.name]
+        if isinstance(v, dict) and "kind" in v:
+            v = config_from_dict(v)
+        elif isinstance(v, list):
+            v = tuple(v)
+        kwargs[f.name] = v
+    return cls(**kwargs)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

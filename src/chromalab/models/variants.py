@@ -1,0 +1,3 @@
+"""Importing this module registers every variant family."""
+
+from chromalab.models import autoencoder  # noqa: F401

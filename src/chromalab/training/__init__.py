@@ -1,0 +1,1 @@
+"""Training of colorization models with Lightning."""

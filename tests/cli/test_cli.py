@@ -1,0 +1,98 @@
+"""The CLI as a user runs it: exit codes, one-line errors, no partial files."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from chromalab.cli import app
+
+from ..conftest import sample_rgb
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    d = tmp_path / "in"
+    (d / "nested").mkdir(parents=True)
+    grey = Image.fromarray(sample_rgb("astronaut", 80)).convert("L")
+    grey.save(d / "grey.png")
+    grey.save(d / "nested" / "grey2.jpg")
+    Image.fromarray(sample_rgb("coffee", 64)).save(d / "colour.png")
+    return d
+
+
+def test_models_lists_variants_with_parameter_counts():
+    res = run("models")
+    assert res.exit_code == 0 and "ae-unet-learned" in res.output and "ae-plain-interp" in res.output
+
+
+def test_colorize_folder_recursively_at_full_size(tiny_run, inputs, tmp_path):
+    out = tmp_path / "out"
+    res = run("colorize", inputs, "--model", tiny_run, "--out", out)
+    assert res.exit_code == 0, res.output
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert made == ["colour_color.png", "grey_color.png", "nested/grey2_color.png"]
+    assert Image.open(out / "grey_color.png").size == Image.open(inputs / "grey.png").size
+    assert Image.open(out / "grey_color.png").mode == "RGB"
+    assert "is in colour" in res.stderr
+
+
+def test_bad_files_are_reported_and_the_rest_processed(tiny_run, inputs, tmp_path):
+    (inputs / "empty.png").write_bytes(b"")
+    (inputs / "text.jpg").write_text("hello")
+    buf = io.BytesIO()
+    Image.fromarray(sample_rgb("chelsea", 64)).save(buf, "PNG")
+    (inputs / "trunc.png").write_bytes(buf.getvalue()[:200])
+    Image.new("L", (3000, 3000)).save(inputs / "bomb.png")
+    out = tmp_path / "out"
+    res = run("colorize", inputs, tmp_path / "missing.png", "--model", tiny_run, "--out", out, "--max-megapixels", "4")
+    assert res.exit_code == 1
+    errs = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errs) == 5, res.stderr
+    for word in ("empty", "not an image", "corrupt", "limit", "no such file"):
+        assert any(word in e for e in errs), word
+    made = sorted(p.name for p in out.rglob("*") if p.is_file())
+    assert made == ["colour_color.png", "grey2_color.png", "grey_color.png"]  # nothing partial or from bad files
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads every folder")
+def test_unreadable_folder_is_reported(tiny_run, inputs, tmp_path):
+    locked = inputs / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        res = run("colorize", inputs, "--model", tiny_run, "--out", tmp_path / "o")
+    finally:
+        locked.chmod(0o755)
+    assert res.exit_code == 1 and "cannot read folder" in res.stderr
+
+
+def test_unknown_model_and_bad_set_are_one_line_errors(inputs, photo_dir, tmp_path):
+    res = run("colorize", inputs, "--model", "nope", "--out", tmp_path / "o")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "nope" in res.stderr
+    res = run("train", "--variant", "ae-unet-learned", "--data", photo_dir, "--out", tmp_path / "r", "--set", "width")
+    assert res.exit_code == 1 and "key=value" in res.stderr
+
+
+def test_train_and_evaluate_from_the_cli(photo_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    res = run("train", "--variant", "ae-plain-interp", "--data", photo_dir, "--out", run_dir, "--size", "32",
+              "--batch", "4", "--epochs", "1", "--set", "width=4", "--set", "depth=2")
+    assert res.exit_code == 0, res.output
+    res = run("evaluate", run_dir, "--data", photo_dir, "--split", "all", "--size", "32")
+    assert res.exit_code == 0, res.output
+    assert "no-colour" in res.stdout and (run_dir / "evaluation.json").is_file()
+
+
+def test_output_pixels_are_colour_for_a_trained_model(tiny_run, inputs, tmp_path):
+    run("colorize", inputs / "grey.png", "--model", tiny_run, "--out", tmp_path / "o")
+    out = np.asarray(Image.open(tmp_path / "o" / "grey_color.png")).astype(float)
+    assert out.std(axis=2).mean() > 0  # some chroma, not a grey copy
