@@ -33,3 +33,23 @@ def test_colour_input_is_treated_as_its_grey_version(colorizer):
 def test_unknown_model_is_a_clear_error():
     with pytest.raises(FileNotFoundError, match="neither a shipped model"):
         Colorizer.load("no-such-model")
+
+
+def test_shipped_default_model_colorizes_a_sample(tmp_path):
+    col = Colorizer.load(work_size=64)
+    grey = np.repeat((sample_rgb("astronaut", 96).mean(2, keepdims=True) / 255.0).astype(np.float32), 3, 2)
+    out = col.colorize(grey)
+    assert out.shape == grey.shape
+    assert lab.chroma(lab.rgb_to_lab(lab.image_to_tensor(out))[:, 1:]).mean() > 1.0  # it adds colour
+
+
+def test_exported_model_folder_is_readable_and_reloads(tiny_run, tmp_path):
+    import os
+
+    from chromalab.models.io import export_model
+    dest = export_model(tiny_run, tmp_path / "m")
+    assert all(os.stat(p).st_mode & 0o044 == 0o044 for p in dest.iterdir())  # not 0600 temp-file modes
+    x = np.random.default_rng(0).random((24, 24, 3)).astype(np.float32)
+    a, b = Colorizer.load(tiny_run).colorize(x), Colorizer.load(dest).colorize(x)
+    assert np.abs(a - b).max() < 0.02  # fp16 weights, same model
+    assert "data" not in __import__("json").loads((dest / "config.json").read_text())["training"]

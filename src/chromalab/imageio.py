@@ -17,6 +17,8 @@ from PIL import Image, ImageOps
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: larger files are refused as possible decompression bombs
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 class ImageError(Exception):
@@ -89,6 +91,19 @@ def is_grey(rgb: np.ndarray, tol: float = 2.0 / 255.0) -> bool:
     return bool(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() <= tol)
 
 
+def temp_path_beside(path: Path) -> str:
+    """A new empty temp file in ``path``'s folder, with the permissions a plain ``open`` would give."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    make_readable(tmp)
+    return tmp
+
+
+def make_readable(path: str | os.PathLike) -> None:
+    """Give ``path`` the mode a plain ``open`` would (mkstemp and some writers make 0600 files)."""
+    os.chmod(path, 0o666 & ~_UMASK)
+
+
 def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     """Write ``(H, W, 3)`` float in [0, 1] (or uint8) atomically: a temp file beside it, then rename."""
     path = Path(path)
@@ -96,9 +111,9 @@ def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     if rgb.dtype != np.uint8:
         rgb = (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    tmp = temp_path_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             Image.fromarray(rgb, "RGB").save(f, format=fmt)
         os.replace(tmp, path)
     except BaseException:
@@ -111,9 +126,9 @@ def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:
     """Write bytes to ``path`` via a temp file in the same folder and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    tmp = temp_path_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from chromalab.imageio import atomic_write_bytes
+from chromalab.imageio import atomic_write_bytes, make_readable, temp_path_beside
 from chromalab.models.registry import config_from_dict, config_to_dict
 
 CONFIG_NAME = "config.json"
@@ -29,10 +28,10 @@ def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype |
             v = v.to(dtype)
         state[k] = v.contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    tmp = temp_path_beside(path)
     try:
         save_file(state, tmp)
+        make_readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -74,3 +73,18 @@ def load_model(run_dir: str | os.PathLike, weights: str = WEIGHTS_NAME) -> tuple
     model.load_state_dict(state)
     model.eval()
     return model, meta
+
+
+def export_model(run_dir: str | os.PathLike, dest: str | os.PathLike, half: bool = True,
+                 weights: str = WEIGHTS_NAME) -> Path:
+    """Copy a run's model into a self-contained model folder (config.json + model.safetensors).
+
+    ``half=True`` stores fp16 weights (half the size; loading casts back to float32). The config keeps
+    the model, variant, inference settings and a summary of training, not paths on this machine.
+    """
+    model, meta = load_model(run_dir, weights=weights)
+    training = {k: v for k, v in meta.get("training", {}).items() if k not in ("data",)}
+    extra = {k: v for k, v in meta.items() if k not in ("model", "training")}
+    extra["training"] = training
+    return save_model(model, config_from_dict(meta["model"]), dest, extra=extra,
+                      dtype=torch.float16 if half else None)
