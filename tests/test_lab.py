@@ -33,3 +33,16 @@ def test_gamut_fit_keeps_lightness():
     assert (L_fit - L).abs().max() < 0.5
     assert (L_clip - L).abs().max() > 2  # plain clipping would have changed L
     assert lab.chroma(lab.rgb_to_lab(rgb)[:, 1:]).mean() > 10  # and colour is kept, not dropped
+
+
+def test_gamut_fit_leaves_in_gamut_pixels_alone():
+    L = torch.full((2, 1, 3, 4), 60.0)
+    ab = torch.zeros(2, 2, 3, 4)
+    ab[0, :, 1, 2] = 120.0  # one pixel far out of gamut, the rest grey
+    ab[1, 0] = 10.0  # a mild colour, in gamut
+    rgb = lab.lab_to_rgb_in_gamut(L, ab)
+    plain = lab.lab_to_rgb(torch.cat([L, ab], 1))
+    mask = torch.ones(2, 3, 4, dtype=torch.bool)
+    mask[0, 1, 2] = False
+    assert torch.allclose(rgb.permute(0, 2, 3, 1)[mask], plain.permute(0, 2, 3, 1)[mask], atol=1e-5)
+    assert (lab.rgb_to_lab(rgb)[0, 0, 1, 2] - 60.0).abs() < 0.5

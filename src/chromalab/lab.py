@@ -71,7 +71,8 @@ def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> to
     """Lab → sRGB, shrinking chroma of out-of-gamut pixels instead of clipping RGB.
 
     Clipping RGB changes lightness; scaling ab towards 0 keeps L exactly (grey is always in gamut).
-    A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``.
+    A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``; it runs
+    only on the pixels that are out of gamut.
 
     Args:
         L: ``(B, 1, H, W)`` in [0, 100].
@@ -80,23 +81,25 @@ def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> to
         sRGB ``(B, 3, H, W)`` in [0, 1].
     """
     eps = 1e-4
-
-    def in_gamut(scale: torch.Tensor) -> torch.Tensor:
-        rgb = kc.lab_to_rgb(torch.cat([L, ab * scale], 1), clip=False)
-        return ((rgb >= -eps) & (rgb <= 1 + eps)).all(1, keepdim=True)
-
-    ok = in_gamut(torch.ones_like(L))
-    if bool(ok.all()):
-        return kc.lab_to_rgb(torch.cat([L, ab], 1), clip=True)
-    lo = torch.zeros_like(L)
-    hi = torch.ones_like(L)
+    rgb = kc.lab_to_rgb(torch.cat([L, ab], 1), clip=False)
+    bad = ((rgb < -eps) | (rgb > 1 + eps)).any(1)  # (B, H, W)
+    if not bool(bad.any()):
+        return rgb.clamp(0.0, 1.0)
+    # gather the out-of-gamut pixels as a (1, 3, 1, N) image and bisect on them alone
+    Lb = L.permute(0, 2, 3, 1)[bad].T[None, :, None]
+    abb = ab.permute(0, 2, 3, 1)[bad].T[None, :, None]
+    lo = torch.zeros_like(Lb)
+    hi = torch.ones_like(Lb)
     for _ in range(steps):
         mid = (lo + hi) / 2
-        good = in_gamut(mid)
+        trial = kc.lab_to_rgb(torch.cat([Lb, abb * mid], 1), clip=False)
+        good = ((trial >= -eps) & (trial <= 1 + eps)).all(1, keepdim=True)
         lo = torch.where(good, mid, lo)
         hi = torch.where(good, hi, mid)
-    scale = torch.where(ok, torch.ones_like(L), lo)
-    return kc.lab_to_rgb(torch.cat([L, ab * scale], 1), clip=True)
+    fixed = kc.lab_to_rgb(torch.cat([Lb, abb * lo], 1), clip=True)[0, :, 0].T  # (N, 3)
+    out = rgb.permute(0, 2, 3, 1).clone()
+    out[bad] = fixed
+    return out.permute(0, 3, 1, 2).clamp(0.0, 1.0)
 
 
 def image_to_tensor(img: np.ndarray) -> torch.Tensor:
