@@ -53,3 +53,10 @@ def test_exported_model_folder_is_readable_and_reloads(tiny_run, tmp_path):
     a, b = Colorizer.load(tiny_run).colorize(x), Colorizer.load(dest).colorize(x)
     assert np.abs(a - b).max() < 0.02  # fp16 weights, same model
     assert "data" not in __import__("json").loads((dest / "config.json").read_text())["training"]
+
+
+def test_accepts_uint8_and_2d_arrays(colorizer):
+    grey8 = sample_rgb("camera", 48)[..., 0] if sample_rgb("camera", 48).ndim == 3 else sample_rgb("camera", 48)
+    a = colorizer.colorize(grey8)
+    b = colorizer.colorize(np.repeat(grey8[..., None], 3, 2).astype(np.float32) / 255.0)
+    assert a.shape == b.shape == (*grey8.shape, 3) and np.allclose(a, b, atol=1e-5)

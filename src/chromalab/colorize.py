@@ -87,11 +87,17 @@ class Colorizer:
         return self.predict_ab(L)
 
     def colorize(self, image: np.ndarray | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-        """Colorize a photo (path or ``(H, W, 3)`` float RGB in [0, 1]); colour inputs are made grey first.
+        """Colorize a photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8).
+
+        Colour inputs are made grey first.
 
         Returns ``(H, W, 3)`` float32 sRGB in [0, 1], same size as the input, with the input's L.
         """
         rgb = load_rgb(image, max_pixels=max_pixels) if not isinstance(image, np.ndarray) else image
+        if rgb.ndim == 2:  # a plain grey array
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        if rgb.dtype == np.uint8:
+            rgb = rgb.astype(np.float32) / 255.0
         L = lab.grey_l(lab.image_to_tensor(rgb))
         ab = self.colorize_l(L)
         return lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab))
