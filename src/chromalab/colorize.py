@@ -66,7 +66,8 @@ class Colorizer:
         path = resolve_model_dir(model)
         net, meta = load_model(path, weights=weights)
         dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        return cls(net, meta, work_size=work_size, device=dev, name=str(model or DEFAULT_MODEL))
+        name = str(model or DEFAULT_MODEL) if path.parent == PACKAGE_MODELS else path.resolve().name
+        return cls(net, meta, work_size=work_size, device=dev, name=name)
 
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor) -> torch.Tensor:

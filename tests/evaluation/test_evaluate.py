@@ -6,7 +6,7 @@ from chromalab.evaluation.evaluate import BASELINE, compare, evaluate, format_ta
 def test_evaluate_reports_model_and_baseline_on_same_images(tiny_run, photo_dir, tmp_path):
     report = evaluate(tiny_run, photo_dir, split="all", size=32, out=tmp_path / "e.json")
     names = [r["name"] for r in report["results"]]
-    assert names == [str(tiny_run), BASELINE]
+    assert names == [tiny_run.name, BASELINE]
     files = [[row["file"] for row in r["images"]] for r in report["results"]]
     assert files[0] == files[1] and len(files[0]) == report["count"] > 0
     base = report["results"][1]["summary"]
