@@ -1,0 +1,1 @@
+"""Reference-guided colorization: features, correspondence, colorizer."""
