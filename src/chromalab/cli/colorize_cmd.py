@@ -44,7 +44,7 @@ def colorize_command(
         fail(str(e))
     failed = len(errors)
     done = 0
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    with Progress(transient=True, console=Console(stderr=True, soft_wrap=True)) as bar:
         task = bar.add_task("colorizing", total=len(jobs))
         for src, dst in jobs:
             try:
