@@ -6,6 +6,7 @@ EXIF-rotated files. Every failure is an ``ImageError`` with a one-line message n
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
@@ -61,29 +62,54 @@ def load_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> n
         raise ImageError(f"{p}: is a folder, not an image")
     if size == 0:
         raise ImageError(f"{p}: empty file")
+    return decode_image(p, str(p), max_pixels)
+
+
+def load_rgb_bytes(data: bytes, label: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Like ``load_rgb`` for an image held in memory (e.g. an HTTP upload); ``label`` names it in errors."""
+    if not data:
+        raise ImageError(f"{label}: empty file")
+    return decode_image(io.BytesIO(data), label, max_pixels)
+
+
+class TooLargeError(ImageError):
+    """An image over the pixel limit (possible decompression bomb)."""
+
+
+def decode_image(source, label: str, max_pixels: int) -> np.ndarray:
+    """Decode a path or binary file object; every failure is one ``ImageError`` line starting with ``label``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(p) as im:
+            with Image.open(source) as im:
                 w, h = im.size
                 if w * h > max_pixels:
-                    raise ImageError(
-                        f"{p}: {w}x{h} is {w * h / 1e6:.0f} MP, over the {max_pixels / 1e6:.0f} MP limit")
+                    raise TooLargeError(
+                        f"{label}: {w}x{h} is {w * h / 1e6:.0f} MP, over the {max_pixels / 1e6:.0f} MP limit")
                 if w == 0 or h == 0:
-                    raise ImageError(f"{p}: image has zero size")
+                    raise ImageError(f"{label}: image has zero size")
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 return _to_float_rgb(im)
     except ImageError:
         raise
     except Image.UnidentifiedImageError:
-        raise ImageError(f"{p}: not an image (unrecognised format)") from None
+        raise ImageError(f"{label}: not an image (unrecognised format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{p}: too many pixels (possible decompression bomb)") from None
+        raise TooLargeError(f"{label}: too many pixels (possible decompression bomb)") from None
     except PermissionError:
-        raise ImageError(f"{p}: permission denied") from None
+        raise ImageError(f"{label}: permission denied") from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"{p}: corrupt or truncated image ({str(e).splitlines()[0][:80]})") from None
+        raise ImageError(f"{label}: corrupt or truncated image ({str(e).splitlines()[0][:80]})") from None
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """``(H, W, 3)`` float in [0, 1] (or uint8) → PNG bytes."""
+    if rgb.dtype != np.uint8:
+        rgb = (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def is_grey(rgb: np.ndarray, tol: float = 2.0 / 255.0) -> bool:

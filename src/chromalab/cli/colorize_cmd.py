@@ -20,6 +20,8 @@ def colorize_command(
     out: Path = typer.Option(Path("colorized"), help="Output folder."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
     max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),
+    saturation: float = typer.Option(1.0, min=0.0, max=4.0, help="Chroma scale after colorizing (1 = as is)."),
+    vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
 ) -> None:
     """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
     from rich.console import Console
@@ -27,6 +29,7 @@ def colorize_command(
 
     from chromalab.colorize import Colorizer
     from chromalab.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
+    from chromalab.postprocess import adjust_colour
 
     errors: list[str] = []
     jobs: list[tuple[Path, Path]] = []
@@ -54,7 +57,7 @@ def colorize_command(
                 if not is_grey(rgb):
                     bar.console.print(f"note: {src} is in colour; colorizing its grey version", style="yellow",
                                       highlight=False)
-                save_rgb(colorizer.colorize(rgb), dst)
+                save_rgb(adjust_colour(colorizer.colorize(rgb), saturation, vibrance), dst)
                 done += 1
             except ImageError as e:
                 bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)

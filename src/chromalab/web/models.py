@@ -1,0 +1,56 @@
+"""The models a server offers: names mapped to known folders, each loaded once and shared.
+
+A request names a model; it is looked up in this table and never used as a path.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from chromalab.colorize import PACKAGE_MODELS, Colorizer, shipped_models
+from chromalab.models.io import read_json
+
+
+def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None = None) -> dict[str, Path]:
+    """Shipped models by name, then every run folder below ``runs_dir`` with weights (name = relative path)."""
+    found: dict[str, Path] = {name: PACKAGE_MODELS / name for name in shipped_models()}
+    if runs_dir is not None and Path(runs_dir).is_dir():
+        for cfg in sorted(Path(runs_dir).rglob("config.json")):
+            run = cfg.parent
+            if (run / "model.safetensors").is_file():
+                found.setdefault(run.relative_to(runs_dir).as_posix(), run)
+    found.update(extra or {})
+    return found
+
+
+def describe(path: Path) -> dict[str, Any]:
+    meta = read_json(path / "config.json")
+    t = meta.get("training", {})
+    return {"variant": meta.get("variant"), "family": meta.get("model", {}).get("kind"),
+            "epochs": t.get("epochs_done"), "train_size": t.get("size"), "status": t.get("status")}
+
+
+class ModelStore:
+    """Thread-safe lazy cache of ``Colorizer`` objects by model name."""
+
+    def __init__(self, paths: dict[str, Path], device: str = "cpu"):
+        self.paths = dict(paths)
+        self.device = device
+        self._loaded: dict[str, Colorizer] = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        return list(self.paths)
+
+    def get(self, name: str) -> Colorizer:
+        """The shared colorizer for ``name``; ``KeyError`` for a name not in the table."""
+        if name not in self.paths:
+            raise KeyError(name)
+        with self._lock:
+            if name not in self._loaded:
+                col = Colorizer.load(self.paths[name], device=self.device)
+                col.name = name
+                self._loaded[name] = col
+            return self._loaded[name]

@@ -1,0 +1,111 @@
+// chromalab demo page: upload → /api/colorize, adjust → /api/postprocess, compare, leaderboard.
+const $ = (id) => document.getElementById(id);
+let photo = null;        // the uploaded File
+let rawResult = null;    // Blob of the unadjusted colorized PNG (adjustments start from it)
+let currentUrl = null;
+
+function status(text, isError) { $("status").textContent = text; $("status").className = isError ? "error" : ""; }
+
+async function errorText(resp) {
+  try { return (await resp.json()).detail; } catch (e) { return resp.status + " " + resp.statusText; }
+}
+
+async function loadModels() {
+  const models = await (await fetch("/api/models")).json();
+  $("model").innerHTML = models.map((m) => `<option value="${m.name}">${m.name}</option>`).join("");
+  $("compare-models").innerHTML = models.map((m, i) =>
+    `<label><input type="checkbox" value="${m.name}" ${i < 3 ? "checked" : ""}> ${m.name}</label>`).join(" ");
+}
+
+async function loadBoard() {
+  const data = await (await fetch("/api/runs")).json();
+  if (!data.rows.length) { $("board").textContent = "No evaluated runs yet (chromalab evaluate RUN writes them)."; return; }
+  const cols = data.columns;
+  const fmt = (v) => (typeof v === "number" ? v.toPrecision(4) : (v ?? ""));
+  const row = (r, cls) => `<tr class="${cls}"><td>${r.model}</td><td>${r.dataset}</td>` +
+    cols.map((c) => `<td>${fmt(r[c])}</td>`).join("") + "</tr>";
+  $("board").innerHTML = `<table><tr><th>model</th><th>dataset</th>${cols.map((c) => `<th>${c}</th>`).join("")}</tr>` +
+    data.rows.map((r) => row(r, "")).join("") + (data.baseline ? row(data.baseline, "baseline") : "") + "</table>";
+}
+
+function choose(file) {
+  if (!file) return;
+  photo = file;
+  $("drop-text").textContent = file.name;
+  $("go").disabled = false;
+  $("compare-go").disabled = false;
+}
+
+function show(blob) {
+  if (currentUrl) URL.revokeObjectURL(currentUrl);
+  currentUrl = URL.createObjectURL(blob);
+  $("after").src = currentUrl;
+  $("download").href = currentUrl;
+  $("download").download = (photo.name.replace(/\.[^.]+$/, "") || "photo") + "_color.png";
+}
+
+async function colorize() {
+  const form = new FormData();
+  form.append("image", photo);
+  form.append("model", $("model").value);
+  status("Colorizing…");
+  $("go").disabled = true;
+  try {
+    const resp = await fetch("/api/colorize", { method: "POST", body: form });
+    if (!resp.ok) { status(await errorText(resp), true); return; }
+    rawResult = await resp.blob();
+    $("saturation").value = 1; $("vibrance").value = 0;
+    $("before").src = URL.createObjectURL(photo);
+    show(rawResult);
+    $("result").hidden = false;
+    status("Done. Drag the slider to compare with the original.");
+  } finally { $("go").disabled = false; }
+}
+
+let adjustTimer = null;
+function adjust() {
+  clearTimeout(adjustTimer);
+  adjustTimer = setTimeout(async () => {
+    if (!rawResult) return;
+    const form = new FormData();
+    form.append("image", rawResult, "result.png");
+    form.append("saturation", $("saturation").value);
+    form.append("vibrance", $("vibrance").value);
+    const resp = await fetch("/api/postprocess", { method: "POST", body: form });
+    if (!resp.ok) { status(await errorText(resp), true); return; }
+    show(await resp.blob());
+    status(`Saturation ${$("saturation").value}, vibrance ${$("vibrance").value}`);
+  }, 150);
+}
+
+async function compare() {
+  const names = [...document.querySelectorAll("#compare-models input:checked")].map((i) => i.value);
+  $("compare-grid").innerHTML = "";
+  for (const name of names) {
+    const fig = document.createElement("figure");
+    fig.innerHTML = `<figcaption>${name}: working…</figcaption>`;
+    $("compare-grid").appendChild(fig);
+    const form = new FormData();
+    form.append("image", photo);
+    form.append("model", name);
+    const resp = await fetch("/api/colorize", { method: "POST", body: form });
+    if (!resp.ok) { fig.innerHTML = `<figcaption class="error">${name}: ${await errorText(resp)}</figcaption>`; continue; }
+    const img = document.createElement("img");
+    img.src = URL.createObjectURL(await resp.blob());
+    fig.innerHTML = `<figcaption>${name}</figcaption>`;
+    fig.prepend(img);
+  }
+}
+
+$("file").addEventListener("change", (e) => choose(e.target.files[0]));
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); choose(e.dataTransfer.files[0]); });
+$("go").addEventListener("click", colorize);
+$("split").addEventListener("input", (e) => { $("before").style.clipPath = `inset(0 ${100 - e.target.value}% 0 0)`; });
+$("saturation").addEventListener("input", adjust);
+$("vibrance").addEventListener("input", adjust);
+$("compare-go").addEventListener("click", compare);
+loadModels();
+loadBoard();

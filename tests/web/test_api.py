@@ -1,0 +1,98 @@
+"""The HTTP API: results, every error path, and the bounded queue."""
+
+import io
+import threading
+
+import numpy as np
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from chromalab.web import create_app
+
+from .conftest import png_bytes
+
+
+def post(client, data: bytes, **form):
+    return client.post("/api/colorize", files={"image": ("photo.png", data, "image/png")},
+                       data={"model": "tiny", **form})
+
+
+def test_health_models_and_openapi(client):
+    assert client.get("/health").json()["status"] == "ok"
+    names = [m["name"] for m in client.get("/api/models").json()]
+    assert "tiny" in names and "default" in names
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/colorize", "/api/models", "/api/runs", "/health", "/api/postprocess"} <= set(paths)
+
+
+def test_colorize_returns_full_size_png(client, grey_png):
+    res = post(client, grey_png)
+    assert res.status_code == 200 and res.headers["content-type"] == "image/png"
+    out = Image.open(io.BytesIO(res.content))
+    assert out.size == Image.open(io.BytesIO(grey_png)).size and out.mode == "RGB"
+
+
+def test_postprocess_changes_colour_not_size(client, grey_png):
+    col = post(client, grey_png).content
+    res = client.post("/api/postprocess", files={"image": ("r.png", col, "image/png")}, data={"saturation": "0"})
+    assert res.status_code == 200
+    grey = np.asarray(Image.open(io.BytesIO(res.content))).astype(int)
+    assert np.abs(grey - grey.mean(2, keepdims=True)).max() <= 2  # saturation 0 → grey again
+
+
+def test_error_paths(client, grey_png):
+    assert post(client, grey_png, model="../../etc/passwd").status_code == 404
+    res = post(client, b"definitely not an image")
+    assert res.status_code == 415 and "not an image" in res.json()["detail"]
+    assert post(client, b"").status_code == 415
+    big_bytes = png_bytes(np.random.default_rng(0).integers(0, 255, (300, 300, 3), dtype=np.uint8))
+    assert len(big_bytes) > 200_000
+    res = post(client, big_bytes)
+    assert res.status_code == 413 and "bytes" in res.json()["detail"]
+    many_pixels = png_bytes(np.zeros((800, 800), np.uint8))  # compresses small, 0.64 MP > 0.5 MP
+    res = post(client, many_pixels)
+    assert res.status_code == 413 and "MP" in res.json()["detail"]
+    assert post(client, grey_png, saturation="9").status_code == 422
+    res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", grey_png)},
+                      data={"model": "tiny"})
+    assert res.status_code == 501 and "reference" in res.json()["detail"]
+    assert client.post("/api/colorize", data={"model": "tiny"}).status_code == 422  # no image at all
+
+
+def test_full_queue_answers_503(settings, grey_png):
+    settings.workers, settings.queue_size = 1, 0
+    app = create_app(settings)
+    gate, started = threading.Event(), threading.Event()
+    col = app.state.store.get("tiny")
+    original = col.colorize
+
+    def slow(rgb):
+        started.set()
+        gate.wait(10)
+        return original(rgb)
+
+    col.colorize = slow
+    results = {}
+    with TestClient(app) as client:
+        t = threading.Thread(target=lambda: results.setdefault("first", post(client, grey_png)))
+        t.start()
+        assert started.wait(10)
+        second = post(client, grey_png)
+        gate.set()
+        t.join(10)
+    assert second.status_code == 503 and "busy" in second.json()["detail"]
+    assert results["first"].status_code == 200
+
+
+def test_leaderboard_reads_evaluations(tiny_run, photo_dir, settings):
+    import shutil
+
+    from chromalab.evaluation.evaluate import evaluate
+    run = settings.runs_dir / "r1"
+    shutil.copytree(tiny_run, run)
+    evaluate(run, photo_dir, split="all", size=32, out=run / "evaluation.json")
+    with TestClient(create_app(settings)) as client:
+        board = client.get("/api/runs").json()
+        names = [m["name"] for m in client.get("/api/models").json()]
+    assert [r["model"] for r in board["rows"]] == ["r1"] and board["baseline"]["model"] == "no-colour"
+    assert "r1" in names  # trained runs under --runs are offered as models
