@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup demo test test-slow lint bench clean
+.PHONY: setup demo test test-slow browser clean
 
 setup: $(VENV)/.installed
 
@@ -22,7 +22,10 @@ test: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
-test-slow: setup
+browser:
+	@test -x /usr/bin/chromium || apt-get install -y chromium  # Debian's chromium for the browser tests
+
+test-slow: setup browser
 	$(BIN)/python -m pytest -q -m slow
 
 clean:
