@@ -1,6 +1,14 @@
 """Command-line interface: thin commands over the public API. Each module adds its commands to ``app``."""
 
-from chromalab.cli import colorize_cmd, evaluate_cmd, export_cmd, models_cmd, serve_cmd, train_cmd  # noqa: F401
+from chromalab.cli import (  # noqa: F401
+    colorize_cmd,
+    evaluate_cmd,
+    export_cmd,
+    models_cmd,
+    serve_cmd,
+    sweep_cmd,
+    train_cmd,
+)
 from chromalab.cli.app import app
 
 

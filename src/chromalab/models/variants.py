@@ -1,3 +1,6 @@
 """Importing this module registers every variant family."""
 
-from chromalab.models import autoencoder  # noqa: F401
+from chromalab.models import (
+    autoencoder,  # noqa: F401
+    gan,  # noqa: F401
+)

@@ -1,0 +1,120 @@
+"""The Lightning module for the conditional GANs: an explicit D step and G step per batch (manual optimisation).
+
+D step: ``BCE(D(L, ab_true), 1) + BCE(D(L, G(L)), 0)`` (halved), only D's optimiser steps.
+G step: ``w_adv * BCE(D(L, G(L)), 1) + w_l1 * L1(G(L), ab_true)`` with ``(w_adv, w_l1) = config.loss_weights``;
+only G's optimiser steps (D's parameters are frozen during it). ``.net`` is the generator: it is what the run
+folder saves and what validation (``val/mae``) measures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+from chromalab.models.io import load_model
+from chromalab.models.registry import config_from_dict
+from chromalab.training.module import log_validation
+
+
+def adversarial_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    """Binary cross-entropy of discriminator logits against all-real (1) or all-fake (0) labels."""
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits.float(), target.float())
+
+
+def load_generator_weights(net: torch.nn.Module, generator_config: Any, run_dir: str) -> None:
+    """Copy a trained run's generator weights into ``net`` (for warm starts); the architectures must match."""
+    trained, meta = load_model(run_dir)
+    cfg = config_from_dict(meta["model"])
+    cfg = getattr(cfg, "generator", cfg)  # a GAN run's model is its generator
+    if cfg != generator_config:
+        raise ValueError(f"warm_start {run_dir}: its model {cfg} differs from this generator {generator_config}")
+    net.load_state_dict(trained.state_dict())
+
+
+class GanModule(L.LightningModule):
+    """Trains ``config.build()`` (the generator, ``.net``) against ``config.build_discriminator()`` (``.disc``).
+
+    ``lr`` (from ``chromalab train --lr``) is accepted for a uniform interface but the GAN uses its config's
+    ``lr_g`` and ``lr_d``.
+    """
+
+    def __init__(self, config: Any, lr: float | None = None):
+        super().__init__()
+        self.automatic_optimization = False
+        self.config = config
+        self.net = config.build()
+        self.disc = config.build_discriminator()
+        if config.warm_start:
+            load_generator_weights(self.net, config.generator, config.warm_start)
+        self.w_adv, self.w_l1 = config.loss_weights
+        self.val_samples: list[torch.Tensor] = []
+        self._standalone_optimizers: list[torch.optim.Optimizer] | None = None
+
+    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        return self.net(l_norm)
+
+    def configure_optimizers(self):
+        opt_g = torch.optim.Adam(self.net.parameters(), lr=self.config.lr_g, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.config.lr_d, betas=(0.5, 0.999))
+        return [opt_g, opt_d]
+
+    def _optimizers(self) -> tuple[Any, Any]:
+        if self._trainer is None:  # the steps also work outside a Trainer (tests, notebooks)
+            if self._standalone_optimizers is None:
+                self._standalone_optimizers = self.configure_optimizers()
+            return tuple(self._standalone_optimizers)
+        return tuple(self.optimizers())
+
+    def _backward(self, loss: torch.Tensor) -> None:
+        if self._trainer is None:
+            loss.backward()
+        else:
+            self.manual_backward(loss)
+
+    def d_step(self, batch) -> dict[str, torch.Tensor]:
+        """One discriminator update on ``batch = (l_norm, ab_norm)``; returns its loss and accuracies."""
+        l_norm, ab = batch
+        _, opt_d = self._optimizers()
+        with torch.no_grad():
+            fake = self.net(l_norm)
+        real_logits = self.disc(l_norm, ab)
+        fake_logits = self.disc(l_norm, fake)
+        loss = 0.5 * (adversarial_loss(real_logits, True) + adversarial_loss(fake_logits, False))
+        opt_d.zero_grad(set_to_none=True)
+        self._backward(loss)
+        opt_d.step()
+        return {"d_loss": loss.detach(), "d_acc_real": (real_logits.detach() > 0).float().mean(),
+                "d_acc_fake": (fake_logits.detach() < 0).float().mean()}
+
+    def g_step(self, batch) -> dict[str, torch.Tensor]:
+        """One generator update on ``batch``: weighted adversarial + L1 loss; D is frozen meanwhile."""
+        l_norm, ab = batch
+        opt_g, _ = self._optimizers()
+        self.disc.requires_grad_(False)
+        try:
+            fake = self.net(l_norm)
+            adv = adversarial_loss(self.disc(l_norm, fake), True)
+            l1 = F.l1_loss(fake.float(), ab.float())
+            loss = self.w_adv * adv + self.w_l1 * l1
+            opt_g.zero_grad(set_to_none=True)
+            self._backward(loss)
+            opt_g.step()
+        finally:
+            self.disc.requires_grad_(True)
+        return {"g_loss": loss.detach(), "g_adv": adv.detach(), "g_l1": l1.detach()}
+
+    def training_step(self, batch, batch_idx):
+        stats = {**self.d_step(batch), **self.g_step(batch)}
+        n = len(batch[0])
+        self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_step=True, on_epoch=True, batch_size=n)
+        self.log("train/loss", stats["g_l1"], prog_bar=True, on_step=True, on_epoch=True, batch_size=n)
+
+    def on_validation_epoch_start(self):
+        self.val_samples = []
+
+    def validation_step(self, batch, batch_idx):
+        log_validation(self, batch, self.net(batch[0]).float())
