@@ -5,6 +5,8 @@ from chromalab.cli import (  # noqa: F401
     evaluate_cmd,
     export_cmd,
     models_cmd,
+    report_cmd,
+    runs_cmd,
     serve_cmd,
     sweep_cmd,
     train_cmd,

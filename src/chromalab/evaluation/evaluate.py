@@ -50,7 +50,7 @@ def evaluate_fn(fn: Callable[[np.ndarray], np.ndarray], photos: ImageFolder, nam
     for i in _progress(range(len(photos)), len(photos), name, progress):
         truth = lab.tensor_to_image(photos.photo(i)).clip(0, 1)
         pred = fn(no_colour(truth)).clip(0, 1)
-        rows.append({"file": str(photos.index.files[i]), **all_metrics(pred, truth)})
+        rows.append({"file": str(photos.index.files[i].resolve()), **all_metrics(pred, truth)})
     return {"name": name, "images": rows, "summary": summarize(rows)}
 
 
