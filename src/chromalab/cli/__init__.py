@@ -2,6 +2,7 @@
 
 from chromalab.cli import (  # noqa: F401
     colorize_cmd,
+    data_cmd,
     evaluate_cmd,
     export_cmd,
     models_cmd,
