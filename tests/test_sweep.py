@@ -30,7 +30,7 @@ def test_grids_hold_the_seed_configurations():
     assert {k: len(v) for k, v in GRIDS.items()} == {"seed-ae": 4, "seed-gan": 12, "seed-gan-weights": 3,
                                                      "seed-all": 19}
     assert set(GRIDS["seed-all"]) == set(names("ae")) | set(names("gan"))
-    assert resolve_grid(" ae-unet-learned, gan-unet-learned-d8-w1") == ["ae-unet-learned", "gan-unet-learned-d8-w1"]
+    assert resolve_grid(" ae-unet-learned, gan-plain-interp-d0-w20") == ["ae-unet-learned", "gan-plain-interp-d0-w20"]
     with pytest.raises(KeyError, match="seed-all"):
         resolve_grid("seed-everything")
 

@@ -7,9 +7,9 @@ training (``build_discriminator()``, trained by ``training/gan_module.py``).
 Registered names say everything: ``gan-<generator>-<discriminator>-w<adversarial weight>``, e.g.
 ``gan-unet-learned-d8-w20`` = U-Net generator with learned upsampling, 8×8-portion discriminator, loss
 weights [adversarial 20, L1 80]. The 12 seed combinations use the seed's default weights [20, 80]; the
-default-best (``DEFAULT_BEST``, chosen before measuring: the seed's strongest generator with the finest
-discriminator grid) also comes with the weights [1, 99], [35, 65] (the seed's other weights) and [50, 50].
-Any other weights: ``--set loss_weights=[10,90]``.
+default-best (``DEFAULT_BEST``, chosen before measuring: the pix2pix-style U-Net with learned upsampling and
+the finest discriminator grid; ``BEST_GENERATOR``/``BEST_DISCRIMINATOR`` change it) also comes with the weights
+[1, 99], [35, 65] (the seed's other weights) and [50, 50]. Any other weights: ``--set loss_weights=[10,90]``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ _configs = {gan_name(g, d): GanConfig(generator=AutoencoderConfig(skips=g.starts
 for _name, _cfg in _configs.items():
     register(_name, _cfg)
 
-DEFAULT_BEST = gan_name("unet-learned", "d8")
-WEIGHT_VARIANTS = [gan_name("unet-learned", "d8", w) for w in OTHER_WEIGHTS]
+BEST_GENERATOR, BEST_DISCRIMINATOR = "unet-learned", "d8"  # the default-best, chosen a priori (see docs/gan.md)
+DEFAULT_BEST = gan_name(BEST_GENERATOR, BEST_DISCRIMINATOR)
+WEIGHT_VARIANTS = [gan_name(BEST_GENERATOR, BEST_DISCRIMINATOR, w) for w in OTHER_WEIGHTS]
 for _w, _name in zip(OTHER_WEIGHTS, WEIGHT_VARIANTS, strict=True):
     register(_name, dataclasses.replace(_configs[DEFAULT_BEST], loss_weights=_w))
