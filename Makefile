@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup demo test test-slow lint bench clean
+.PHONY: setup demo test test-slow lint bench clean train-default
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,9 @@ test: setup
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+train-default: setup  ## the shipped default model (docs/default-model.md); DATA=... to change the photos
+	BIN=$(BIN) scripts/train_default.sh
 
 clean:
 	rm -rf $(VENV) colorized .pytest_cache .ruff_cache

