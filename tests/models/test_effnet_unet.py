@@ -102,4 +102,7 @@ def test_chroma_scale_mutes_inference_only():
         assert torch.allclose(muted(x), 0.5 * plain(x), atol=1e-6)
         plain.train()
         muted.train()
-        assert torch.allclose(muted(x), plain(x), atol=1e-6)  # training sees the unscaled output
+        torch.manual_seed(1)  # the encoder's drop-connect is random in training mode
+        a = muted(x)
+        torch.manual_seed(1)
+        assert torch.allclose(a, plain(x), atol=1e-6)  # training sees the unscaled output
