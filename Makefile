@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup demo test test-slow browser clean
+.PHONY: setup demo test test-slow browser clean train-default
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,9 @@ browser:
 
 test-slow: setup browser
 	$(BIN)/python -m pytest -q -m slow
+
+train-default: setup  ## the shipped default model (docs/default-model.md); DATA=... to change the photos
+	BIN=$(BIN) scripts/train_default.sh
 
 clean:
 	rm -rf $(VENV) colorized .pytest_cache .ruff_cache

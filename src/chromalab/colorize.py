@@ -62,7 +62,13 @@ class Colorizer:
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str | None = None,
              work_size: int | None = None, weights: str = "model.safetensors") -> Colorizer:
-        """Load a shipped model by name or a run folder (``config.json`` + safetensors; never unpickles)."""
+        """Load a shipped model by name or a run folder (``config.json`` + safetensors; never unpickles).
+
+        ``"auto"`` routes each photo to an installed portrait or landscape model (``chromalab.routing``).
+        """
+        if str(model) == "auto":
+            from chromalab.routing import load_auto
+            return load_auto(device=device, work_size=work_size)
         path = resolve_model_dir(model)
         net, meta = load_model(path, weights=weights)
         dev = device or ("cuda" if torch.cuda.is_available() else "cpu")

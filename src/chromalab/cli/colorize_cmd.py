@@ -16,7 +16,7 @@ def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".png
 @app.command("colorize")
 def colorize_command(
     inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive)."),
-    model: str = typer.Option("default", help="Shipped model name or a run folder."),
+    model: str = typer.Option("default", help="Shipped model name, run folder, or auto (portrait/landscape)."),
     out: Path = typer.Option(Path("colorized"), help="Output folder."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
     max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),

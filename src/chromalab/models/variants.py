@@ -1,6 +1,7 @@
 """Importing this module registers every variant family."""
 
-from chromalab.models import (
-    autoencoder,  # noqa: F401
-    gan,  # noqa: F401
+from chromalab.models import (  # noqa: F401
+    autoencoder,
+    effnet_unet,
+    gan,
 )

@@ -63,6 +63,7 @@ def train(variant: str | None, data: str | os.PathLike, out: str | os.PathLike, 
         config = config_from_dict(meta["model"])
         t = meta["training"]
         size, batch, lr, seed = t["size"], t["batch"], t["lr"], t["seed"]
+        precision = precision or t.get("precision")  # a bf16 run resumes in bf16
         data = data or t["data"]
     else:
         if cfg_path.exists() and (out / "model.safetensors").exists():

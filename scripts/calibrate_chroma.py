@@ -1,0 +1,53 @@
+"""Fit the inference ``chroma_scale`` of a unet-effnet-lite0 model folder on the VALIDATION split.
+
+Usage: python scripts/calibrate_chroma.py MODEL_DIR DATA [--scales 1,0.9,0.8,0.7,0.6,0] [--min-colour 0.6]
+
+For each scale, the model (its config's ``chroma_scale`` replaced) colorizes the validation photos; the
+scale with the lowest mean CIEDE2000 whose colourfulness stays at least ``--min-colour`` of the truth's is
+written into MODEL_DIR/config.json. The test split is never looked at. Prints a table of every scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from chromalab.colorize import Colorizer
+from chromalab.evaluation.evaluate import evaluate_fn, load_photos
+from chromalab.models.io import load_model, read_json, write_json
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model_dir")
+    ap.add_argument("data")
+    ap.add_argument("--scales", default="1,0.9,0.8,0.7,0.6,0")  # 0 is "no colour", for reference
+    ap.add_argument("--min-colour", type=float, default=0.6)
+    ap.add_argument("--size", type=int, default=256)
+    args = ap.parse_args()
+    photos = load_photos(args.data, "val", args.size)
+    net, meta = load_model(args.model_dir)
+    rows = []
+    for scale in (float(s) for s in args.scales.split(",")):
+        net.cfg = dataclasses.replace(net.cfg, chroma_scale=scale)
+        col = Colorizer(net, meta, work_size=max(4 * args.size, 512), name=f"scale {scale:g}")
+        s = evaluate_fn(col.colorize, photos, col.name)["summary"]
+        rows.append((scale, s["mae"]["mean"], s["delta_e2000"]["mean"], s["colourfulness"]["mean"],
+                     s["colourfulness_truth"]["mean"]))
+    print(f"{'scale':>6} {'mae':>8} {'dE2000':>8} {'colour':>8} {'truth':>8}   ({len(photos)} validation photos)")
+    for r in rows:
+        print(f"{r[0]:>6g} {r[1]:>8.4f} {r[2]:>8.3f} {r[3]:>8.2f} {r[4]:>8.2f}")
+    ok = [r for r in rows if r[3] >= args.min_colour * r[4]] or rows[:1]
+    best = min(ok, key=lambda r: r[2])
+    data = read_json(f"{args.model_dir}/config.json")
+    data["model"]["chroma_scale"] = best[0]
+    data.setdefault("inference", {})["chroma_scale_fit"] = {
+        "split": "val", "photos": len(photos), "size": args.size, "min_colour": args.min_colour,
+        "table": [dict(zip(("scale", "mae", "delta_e2000", "colourfulness", "colourfulness_truth"), r,
+                           strict=True)) for r in rows]}
+    write_json(data, f"{args.model_dir}/config.json")
+    print(f"chroma_scale = {best[0]:g} written to {args.model_dir}/config.json")
+
+
+if __name__ == "__main__":
+    main()

