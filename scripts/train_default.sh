@@ -23,6 +23,6 @@ DEST=${DEST:-src/chromalab/weights/default}
     --size 128 --batch 16 --epochs "$EPOCHS" --lr 5e-4 --seed 0 --precision bf16-mixed \
     --set l1_weight=1 --set chroma_weight=0 --set mse_weight=0 --set freeze_encoder_epochs=100000 \
     --set decoder=96,64,48,32,16 --set weight_decay=0.05 --set flip_average=true
-"$BIN/python" scripts/export_model.py "$OUT" "$DEST"
+"$BIN/chromalab" export "$OUT" --out "$DEST"
 "$BIN/python" scripts/calibrate_chroma.py "$DEST" "$DATA"
 "$BIN/chromalab" evaluate "$DEST" --data "$DATA" --out "$OUT/evaluation-test.json"
