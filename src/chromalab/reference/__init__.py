@@ -1,0 +1,1 @@
+"""Reference-guided colorization: feature networks, dense correspondence, a colorizer guided by a reference photo."""

@@ -1,0 +1,200 @@
+"""Dense correspondence between feature maps: exact (chunked matrix products) and PatchMatch.
+
+Definitions (shared by every function here, and by any faster kernel that implements this interface):
+
+- Features ``feat`` are (B, C, H, W) float tensors. Each position's C-vector is L2-normalised first
+  (``F.normalize(feat, dim=1, eps=1e-8)``), so an all-zero vector stays zero.
+- The **patch similarity** between target position p = (y, x) and reference position q = (v, u) is
+
+      S(p, q) = 1/9 * sum over offsets o in {-1, 0, 1}^2 of  < f_t(p + o), f_r(q + o) >
+
+  where positions outside either map read as zero vectors (zero padding). S lies in [-1, 1]; it reaches 1
+  only for interior positions whose 3x3 patches agree exactly (border patches have fewer terms, so their
+  maximum is below 1).
+- A match field ``index`` is (B, H, W) long holding the flat reference index ``v * Wr + u`` of the chosen
+  reference position for every target position; ``similarity`` is (B, H, W) float32 = S(p, index[p]).
+- ``match_exact`` returns, for every p, argmax_q S(p, q) (the first maximum in flat order on ties).
+  ``match_patchmatch`` approximates it with random init, propagation and random search.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+PATCH = 3
+
+__all__ = ["Match", "Matches", "match_exact", "match_patchmatch", "match_both", "patch_similarity",
+           "warp", "cycle_consistent", "normalize_features"]
+
+
+class Match(NamedTuple):
+    """A match field: ``index`` (B, H, W) long flat index ``y * Wr + x`` into the reference;
+    ``similarity`` (B, H, W) float32 patch similarity S(p, index[p]) in [-1, 1]."""
+
+    index: torch.Tensor
+    similarity: torch.Tensor
+
+
+class Matches(NamedTuple):
+    """Both directions: ``forward`` target→reference (B, H, W), ``backward`` reference→target (B, Hr, Wr),
+    ``consistent`` (B, H, W) bool: following forward then backward returns within ``tol`` pixels of p."""
+
+    forward: Match
+    backward: Match
+    consistent: torch.Tensor
+
+
+def normalize_features(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → same shape, float32, each position's C-vector scaled to unit length (zeros stay zero)."""
+    return F.normalize(feat.float(), dim=1, eps=1e-8)
+
+
+def _check(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int) -> None:
+    if patch != PATCH:
+        raise ValueError(f"only patch={PATCH} is implemented (got {patch})")
+    if feat_t.ndim != 4 or feat_r.ndim != 4:
+        raise ValueError(f"features must be (B, C, H, W); got {tuple(feat_t.shape)} and {tuple(feat_r.shape)}")
+    if feat_t.shape[:2] != feat_r.shape[:2]:
+        raise ValueError(f"batch and channels must agree; got {tuple(feat_t.shape)} and {tuple(feat_r.shape)}")
+
+
+def _unfold(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) normalised → (B, 9C, H*W): each column the zero-padded 3x3 patch around a position."""
+    return F.unfold(feat, kernel_size=PATCH, padding=PATCH // 2)
+
+
+def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, chunk: int | None = None,
+                max_elements: int = 2 ** 24) -> Match:
+    """Exact best match for every target position (see module docstring for S).
+
+    ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr). Target positions are processed ``chunk`` at a time so
+    the similarity block (B, chunk, Hr*Wr) never exceeds ``max_elements`` floats (``chunk=None`` picks the
+    largest such chunk). Returns a ``Match`` of shape (B, H, W).
+    """
+    _check(feat_t, feat_r, patch)
+    b, _, h, w = feat_t.shape
+    t = _unfold(normalize_features(feat_t))             # (B, 9C, Nt)
+    r = _unfold(normalize_features(feat_r))             # (B, 9C, Nr)
+    nt, nr = t.shape[-1], r.shape[-1]
+    if chunk is None:
+        chunk = max(1, max_elements // max(1, b * nr))
+    index = torch.empty(b, nt, dtype=torch.long, device=feat_t.device)
+    sim = torch.empty(b, nt, dtype=torch.float32, device=feat_t.device)
+    for start in range(0, nt, chunk):
+        block = torch.bmm(t[:, :, start:start + chunk].transpose(1, 2), r)   # (B, chunk, Nr)
+        best, arg = block.max(dim=2)
+        index[:, start:start + chunk] = arg
+        sim[:, start:start + chunk] = best / (PATCH * PATCH)
+    return Match(index.view(b, h, w), sim.view(b, h, w))
+
+
+def _gather_similarity(t: torch.Tensor, r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """t (B, 9C, Nt), r (B, 9C, Nr) unfolded; index (B, Nt) → S (B, Nt) float32."""
+    picked = torch.gather(r, 2, index.unsqueeze(1).expand(-1, r.shape[1], -1))
+    return (t * picked).sum(1) / (PATCH * PATCH)
+
+
+def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """S(p, index[p]) for a given match field: feats (B, C, H, W) / (B, C, Hr, Wr), index (B, H, W) long
+    → (B, H, W) float32."""
+    _check(feat_t, feat_r, PATCH)
+    b, _, h, w = feat_t.shape
+    t = _unfold(normalize_features(feat_t))
+    r = _unfold(normalize_features(feat_r))
+    return _gather_similarity(t, r, index.reshape(b, -1)).view(b, h, w)
+
+
+def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, iters: int = 8,
+                     seed: int = 0, init: torch.Tensor | None = None, random_candidates: int = 1) -> Match:
+    """Approximate best match by PatchMatch (Barnes et al. 2009), every position updated in parallel.
+
+    ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr); ``init`` an optional (B, H, W) long starting field
+    (random otherwise). Each iteration: propagation from the 4 neighbours at distances 1 and 2^k (jump
+    flooding, so good matches spread across the map in log steps despite the parallel update), then
+    random search in windows halving from the reference size down to 1 px, plus ``random_candidates``
+    fresh uniform guesses. Deterministic for a given ``seed``. Returns a ``Match`` (B, H, W) whose
+    similarity never decreases with more iterations.
+    """
+    _check(feat_t, feat_r, patch)
+    b, _, h, w = feat_t.shape
+    hr, wr = feat_r.shape[-2:]
+    dev = feat_t.device
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    t = _unfold(normalize_features(feat_t))
+    r = _unfold(normalize_features(feat_r))
+
+    if init is None:
+        vy = torch.randint(0, hr, (b, h, w), generator=gen, device=dev)
+        vx = torch.randint(0, wr, (b, h, w), generator=gen, device=dev)
+    else:
+        vy, vx = init.div(wr, rounding_mode="floor"), init.remainder(wr)
+    best = _gather_similarity(t, r, (vy * wr + vx).view(b, -1)).view(b, h, w)
+
+    def consider(cy: torch.Tensor, cx: torch.Tensor) -> None:
+        nonlocal vy, vx, best
+        cy, cx = cy.clamp(0, hr - 1), cx.clamp(0, wr - 1)
+        s = _gather_similarity(t, r, (cy * wr + cx).view(b, -1)).view(b, h, w)
+        better = s > best
+        vy, vx, best = torch.where(better, cy, vy), torch.where(better, cx, vx), torch.where(better, s, best)
+
+    def shifted(a: torch.Tensor, dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, H, W) value of ``a`` at p - (dy, dx), edge-replicated."""
+        ys = (torch.arange(h, device=dev) - dy).clamp(0, h - 1)
+        xs = (torch.arange(w, device=dev) - dx).clamp(0, w - 1)
+        return a[:, ys][:, :, xs]
+
+    radius0 = max(hr, wr)
+    steps = [2 ** k for k in range(int(math.log2(max(h, w, 2))), -1, -1)]
+    for it in range(iters):
+        # propagation: a neighbour at p - d matched q' suggests q' + d for p (jump distances shrink per iter)
+        for dist in sorted({1, steps[it % len(steps)]}, reverse=True):
+            for dy, dx in ((0, dist), (dist, 0), (0, -dist), (-dist, 0)):
+                consider(shifted(vy, dy, dx) + dy, shifted(vx, dy, dx) + dx)
+        # random search around the current match in shrinking windows
+        radius = radius0
+        while radius >= 1:
+            oy = torch.randint(-radius, radius + 1, (b, h, w), generator=gen, device=dev)
+            ox = torch.randint(-radius, radius + 1, (b, h, w), generator=gen, device=dev)
+            consider(vy + oy, vx + ox)
+            radius //= 2
+        for _ in range(random_candidates):
+            consider(torch.randint(0, hr, (b, h, w), generator=gen, device=dev),
+                     torch.randint(0, wr, (b, h, w), generator=gen, device=dev))
+    return Match(vy * wr + vx, best)
+
+
+def cycle_consistent(forward: torch.Tensor, backward: torch.Tensor, width_r: int, tol: float = 1.0
+                     ) -> torch.Tensor:
+    """``forward`` (B, H, W) target→ref flat indices, ``backward`` (B, Hr, Wr) ref→target flat indices →
+    (B, H, W) bool: p → q → p' lands within ``tol`` pixels (Chebyshev) of p."""
+    b, h, w = forward.shape
+    back = backward.reshape(b, -1).gather(1, forward.reshape(b, -1)).view(b, h, w)
+    py, px = back.div(w, rounding_mode="floor"), back.remainder(w)
+    ys = torch.arange(h, device=forward.device).view(1, h, 1)
+    xs = torch.arange(w, device=forward.device).view(1, 1, w)
+    return ((py - ys).abs() <= tol) & ((px - xs).abs() <= tol)
+
+
+def match_both(feat_t: torch.Tensor, feat_r: torch.Tensor, method: str = "exact", tol: float = 1.0,
+               **kwargs) -> Matches:
+    """Match in both directions with ``method`` ("exact" or "patchmatch"; ``kwargs`` go to it) and the
+    cycle-consistency mask. Shapes: forward (B, H, W), backward (B, Hr, Wr), consistent (B, H, W)."""
+    fn = {"exact": match_exact, "patchmatch": match_patchmatch}.get(method)
+    if fn is None:
+        raise ValueError(f"unknown correspondence method {method!r}; use 'exact' or 'patchmatch'")
+    fwd = fn(feat_t, feat_r, **kwargs)
+    bwd = fn(feat_r, feat_t, **kwargs)
+    return Matches(fwd, bwd, cycle_consistent(fwd.index, bwd.index, feat_r.shape[-1], tol))
+
+
+def warp(values_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Gather reference values through a match field: ``values_r`` (B, K, Hr, Wr) (e.g. ab in [-1, 1]),
+    ``index`` (B, H, W) long flat into Hr*Wr → (B, K, H, W), same dtype as ``values_r``."""
+    b, k = values_r.shape[:2]
+    h, w = index.shape[-2:]
+    flat = values_r.reshape(b, k, -1)
+    return flat.gather(2, index.reshape(b, 1, -1).expand(-1, k, -1)).view(b, k, h, w)
