@@ -20,6 +20,8 @@ def colorize_command(
     out: Path = typer.Option(Path("colorized"), help="Output folder."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
     max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),
+    reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
+                                         "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.png)."),
 ) -> None:
     """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
     from rich.console import Console
@@ -38,10 +40,21 @@ def colorize_command(
         typer.echo(f"error: {e}", err=True)
     if not jobs:
         fail("no images to colorize")
+    if reference and model == "default":
+        model = "reference"  # the shipped reference-guided model
     try:
         colorizer = Colorizer.load(model, work_size=work_size)
     except (FileNotFoundError, KeyError, ValueError) as e:
         fail(str(e))
+    refs: list[tuple[str, object]] = [("", None)]
+    if reference:
+        from chromalab.reference.colorizer import ReferenceColorizer, load_reference
+        if not isinstance(colorizer, ReferenceColorizer):
+            fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
+        try:
+            refs = [(f"_ref-{r.stem}", load_reference(r, max_pixels=int(max_megapixels * 1e6))) for r in reference]
+        except ImageError as e:
+            fail(str(e))
     failed = len(errors)
     done = 0
     with Progress(transient=True, console=Console(stderr=True)) as bar:
@@ -54,7 +67,9 @@ def colorize_command(
                 if not is_grey(rgb):
                     bar.console.print(f"note: {src} is in colour; colorizing its grey version", style="yellow",
                                       highlight=False)
-                save_rgb(colorizer.colorize(rgb), dst)
+                for tag, ref in refs:
+                    out_file = dst.with_name(dst.stem + tag + dst.suffix)
+                    save_rgb(colorizer.colorize(rgb, ref) if ref is not None else colorizer.colorize(rgb), out_file)
                 done += 1
             except ImageError as e:
                 bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)

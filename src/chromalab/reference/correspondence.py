@@ -28,7 +28,7 @@ import torch.nn.functional as F
 PATCH = 3
 
 __all__ = ["Match", "Matches", "match_exact", "match_patchmatch", "match_both", "patch_similarity",
-           "warp", "cycle_consistent", "normalize_features"]
+           "warp", "cycle_consistent", "normalize_features", "upsample_index"]
 
 
 class Match(NamedTuple):
@@ -93,9 +93,14 @@ def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, chun
 
 
 def _gather_similarity(t: torch.Tensor, r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """t (B, 9C, Nt), r (B, 9C, Nr) unfolded; index (B, Nt) → S (B, Nt) float32."""
-    picked = torch.gather(r, 2, index.unsqueeze(1).expand(-1, r.shape[1], -1))
-    return (t * picked).sum(1) / (PATCH * PATCH)
+    """t (B, Nt, 9C), r (B, Nr, 9C) unfolded patches as rows; index (B, Nt) → S (B, Nt) float32."""
+    picked = r[torch.arange(r.shape[0], device=r.device)[:, None], index]   # (B, Nt, 9C): whole rows copied
+    return (t * picked).sum(2) / (PATCH * PATCH)
+
+
+def _rows(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (B, H*W, 9C) normalised zero-padded 3x3 patches, one contiguous row per position."""
+    return _unfold(normalize_features(feat)).transpose(1, 2).contiguous()
 
 
 def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -103,9 +108,7 @@ def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Te
     → (B, H, W) float32."""
     _check(feat_t, feat_r, PATCH)
     b, _, h, w = feat_t.shape
-    t = _unfold(normalize_features(feat_t))
-    r = _unfold(normalize_features(feat_r))
-    return _gather_similarity(t, r, index.reshape(b, -1)).view(b, h, w)
+    return _gather_similarity(_rows(feat_t), _rows(feat_r), index.reshape(b, -1)).view(b, h, w)
 
 
 def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, iters: int = 8,
@@ -124,8 +127,7 @@ def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3,
     hr, wr = feat_r.shape[-2:]
     dev = feat_t.device
     gen = torch.Generator(device=dev).manual_seed(seed)
-    t = _unfold(normalize_features(feat_t))
-    r = _unfold(normalize_features(feat_r))
+    t, r = _rows(feat_t), _rows(feat_r)
 
     if init is None:
         vy = torch.randint(0, hr, (b, h, w), generator=gen, device=dev)
@@ -198,3 +200,25 @@ def warp(values_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     h, w = index.shape[-2:]
     flat = values_r.reshape(b, k, -1)
     return flat.gather(2, index.reshape(b, 1, -1).expand(-1, k, -1)).view(b, k, h, w)
+
+
+def upsample_index(index: torch.Tensor, grid_r: tuple[int, int], stride: int, size: tuple[int, int],
+                   size_r: tuple[int, int]) -> torch.Tensor:
+    """Carry a match field found on feature grids down to pixels.
+
+    ``index`` (B, Hg, Wg) flat into the reference grid ``grid_r`` = (Hgr, Wgr), each grid cell covering
+    ``stride`` pixels. Target pixel (y, x) lies in cell (y // stride, x // stride); it takes the matched
+    cell's pixel at the same offset inside the cell: (v * stride + y % stride, u * stride + x % stride),
+    clamped to the reference image ``size_r`` = (Hr, Wr). Returns (B, H, W) long flat into Hr*Wr,
+    for ``warp`` of full-resolution reference values.
+    """
+    b, hg, wg = index.shape
+    h, w = size
+    hr, wr = size_r
+    ys = torch.arange(h, device=index.device)
+    xs = torch.arange(w, device=index.device)
+    cell = index[:, (ys // stride).clamp(max=hg - 1)][:, :, (xs // stride).clamp(max=wg - 1)]  # (B, H, W)
+    v, u = cell.div(grid_r[1], rounding_mode="floor"), cell.remainder(grid_r[1])
+    py = (v * stride + (ys % stride).view(1, h, 1)).clamp(0, hr - 1)
+    px = (u * stride + (xs % stride).view(1, 1, w)).clamp(0, wr - 1)
+    return py * wr + px
