@@ -67,28 +67,68 @@ def _unfold(feat: torch.Tensor) -> torch.Tensor:
     return F.unfold(feat, kernel_size=PATCH, padding=PATCH // 2)
 
 
+def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dtype | None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, C, H, W) target, (B, C, Hr, Wr) reference → (similarity (B, HW) fp32, index (B, HW)).
+
+    Chunks of target positions × all reference positions as one matrix product each, reduced at once to a
+    running argmax, so only a (B, chunk, Nr) block of S exists at a time.
+    """
+    t32 = _rows(ft)  # (B, Nt, 9C)
+    r32 = _unfold(normalize_features(fr))  # (B, 9C, Nr)
+    t, r = (t32, r32) if dtype in (None, torch.float32) else (t32.to(dtype), r32.to(dtype))
+    vals, idxs = [], []
+    for start in range(0, t.shape[1], chunk):
+        best, arg = torch.bmm(t[:, start:start + chunk], r).max(dim=2)
+        vals.append(best.float())
+        idxs.append(arg)
+    index = torch.cat(idxs, 1)
+    if dtype in (None, torch.float32):
+        sim = torch.cat(vals, 1) / (PATCH * PATCH)
+    else:  # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
+        sim = _gather_similarity(t32, r32.transpose(1, 2), index)
+    return sim, index
+
+
+def _map_images(fn, n: int):
+    """``fn(b)`` for every image, one thread per CPU core, each running single-threaded kernels: many
+    cache-sized products parallelise better this way than through intra-op threads."""
+    threads = torch.get_num_threads()
+    if n == 1 or threads == 1:
+        return [fn(b) for b in range(n)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(max_workers=min(threads, n)) as pool:
+            return list(pool.map(fn, range(n)))
+    finally:
+        torch.set_num_threads(threads)
+
+
 def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, chunk: int | None = None,
-                max_elements: int = 2 ** 24) -> Match:
+                max_elements: int | None = None, dtype: torch.dtype | None = None,
+                per_image: bool | None = None) -> Match:
     """Exact best match for every target position (see module docstring for S).
 
     ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr). Target positions are processed ``chunk`` at a time so
-    the similarity block (B, chunk, Hr*Wr) never exceeds ``max_elements`` floats (``chunk=None`` picks the
-    largest such chunk). Returns a ``Match`` of shape (B, H, W).
+    a similarity block never exceeds ``max_elements`` floats (``chunk=None`` picks the largest such chunk;
+    default 2**20 per image on CPU — small enough to stay in cache — and 2**24 per batch on GPU).
+    ``dtype=torch.bfloat16`` runs the products in bf16 (AMX on CPU, tensor cores on GPU) and re-scores the
+    chosen matches in fp32. ``per_image`` (default: on CPU) spreads images over CPU cores.
+    Returns a ``Match`` of shape (B, H, W).
     """
     _check(feat_t, feat_r, patch)
     b, _, h, w = feat_t.shape
-    t = _unfold(normalize_features(feat_t))             # (B, 9C, Nt)
-    r = _unfold(normalize_features(feat_r))             # (B, 9C, Nr)
-    nt, nr = t.shape[-1], r.shape[-1]
-    if chunk is None:
-        chunk = max(1, max_elements // max(1, b * nr))
-    index = torch.empty(b, nt, dtype=torch.long, device=feat_t.device)
-    sim = torch.empty(b, nt, dtype=torch.float32, device=feat_t.device)
-    for start in range(0, nt, chunk):
-        block = torch.bmm(t[:, :, start:start + chunk].transpose(1, 2), r)   # (B, chunk, Nr)
-        best, arg = block.max(dim=2)
-        index[:, start:start + chunk] = arg
-        sim[:, start:start + chunk] = best / (PATCH * PATCH)
+    nr = feat_r.shape[-2] * feat_r.shape[-1]
+    per_image = feat_t.device.type == "cpu" if per_image is None else per_image
+    if per_image:
+        size = chunk or max(1, (max_elements or 2 ** 20) // max(1, nr))
+        out = _map_images(lambda i: _exact_block(feat_t[i:i + 1], feat_r[i:i + 1], size, dtype), b)
+        sim, index = torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
+    else:
+        size = chunk or max(1, (max_elements or 2 ** 24) // max(1, b * nr))
+        sim, index = _exact_block(feat_t, feat_r, size, dtype)
     return Match(index.view(b, h, w), sim.view(b, h, w))
 
 
