@@ -20,6 +20,6 @@ def tiny_reference_run(photo_dir, tmp_path_factory) -> Path:
     from chromalab.training.train import train
 
     out = tmp_path_factory.mktemp("runs") / "tiny-reference"
-    train("reference-unet", photo_dir, out, size=32, batch=4, epochs=2, overrides={"width": 8, "depth": 2},
+    train("reference-unet", photo_dir, out, size=32, batch=4, epochs=1, overrides={"width": 8, "depth": 2},
           lr=3e-3, progress=False)
     return out

@@ -53,7 +53,7 @@ def reference_train(
     batch: int = typer.Option(8),
     epochs: int = typer.Option(40),
     max_minutes: float = typer.Option(None, help="Stop after this many minutes."),
-    lr: float = typer.Option(5e-4),
+    lr: float = typer.Option(2e-4),
     seed: int = typer.Option(0),
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
 ) -> None:

@@ -85,12 +85,13 @@ class EfficientNetLite(nn.Module):
         self.channels = tuple(net._blocks[i]._block_args.output_filters for i in ends)
         self.strides = (4, 8, 16, 32)
 
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Stage outputs at strides 4, 8, 16, 32 for ``x`` (B, in_channels, H, W) in [-1, 1]."""
+    def features(self, x: torch.Tensor, upto: int = 3) -> list[torch.Tensor]:
+        """Stage outputs 0..``upto`` (strides 4, 8, 16, 32) for ``x`` (B, in_channels, H, W) in [-1, 1];
+        later blocks are not run."""
         net = self.net
         x = net._swish(net._bn0(net._conv_stem(x)))
         out = []
-        for i, block in enumerate(net._blocks):
+        for i, block in enumerate(net._blocks[:self.ends[upto] + 1]):
             x = block(x)
             if i in self.ends:
                 out.append(x)

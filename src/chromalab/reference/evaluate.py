@@ -82,10 +82,13 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
             run(col.name, lambda grey, i, col=col: col.colorize(grey))
             continue
         own = col.model.cfg.match
+        if own == "none":  # the ablation never sees its reference: one row stands for every kind
+            run(f"{col.name} [none] ref=ignored", lambda grey, i, col=col: col.colorize(grey))
+            continue
         variants = [(own, False)]
-        if identity and own != "none":
+        if identity:
             variants.append(("identity", False))
-        if warp_only and own != "none":
+        if warp_only:
             variants.append((own, True))
         for match, only in variants:
             col.match, col.warp_only = match, only

@@ -132,7 +132,7 @@ class ReferenceGuidedNet(nn.Module):
     def match_features(self, l_norm: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) network L → (B, C, Hg, Wg) matching features on the grid of stage ``cfg.grid``."""
         x = l_norm if self.features.cfg.in_channels == 1 else l_norm.repeat(1, self.features.cfg.in_channels, 1, 1)
-        feats = self.features.features(x)
+        feats = self.features.features(x, upto=max(*self.cfg.levels, self.cfg.grid))
         size = feats[self.cfg.grid].shape[-2:]
         parts = [F.normalize(F.interpolate(feats[i], size=size, mode="bilinear", align_corners=False)
                              if feats[i].shape[-2:] != size else feats[i], dim=1, eps=1e-8)

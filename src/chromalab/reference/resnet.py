@@ -73,11 +73,11 @@ class ResNet(nn.Module):
         self.channels = tuple(w * 2**i for i in range(len(cfg.blocks)))
         self.strides = tuple(4 * 2**i for i in range(len(cfg.blocks)))
 
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Stage outputs at strides 4, 8, 16, 32."""
+    def features(self, x: torch.Tensor, upto: int = 3) -> list[torch.Tensor]:
+        """Stage outputs 0..``upto`` (strides 4, 8, 16, 32); later stages are not run."""
         x = self.stem(x)
         out = []
-        for stage in self.stages:
+        for stage in self.stages[:upto + 1]:
             x = stage(x)
             out.append(x)
         return out
