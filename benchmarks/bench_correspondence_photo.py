@@ -3,7 +3,7 @@
 Features are smooth random maps (B=1, C channels) the size of the matching grid of a photo of the given
 working size (grid stride 4). Prints a table and writes benchmarks/results/correspondence.json.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/correspondence_bench.py [--sizes 64 96 128] [--channels 176]
+    PYTHONPATH=src python benchmarks/bench_correspondence_photo.py [--sizes 64 96 128] [--channels 176]
 """
 
 from __future__ import annotations
