@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from chromalab.reference.correspondence import match_exact, match_patchmatch, unfold_patches
+from chromalab.reference.correspondence import _unfold, match_exact, match_patchmatch, normalize_features
 
 
 def features(shape: tuple[int, int, int, int], seed: int = 0, device: str = "cpu"):
@@ -40,8 +40,8 @@ def features(shape: tuple[int, int, int, int], seed: int = 0, device: str = "cpu
 def naive(ft: torch.Tensor, fr: torch.Tensor, positions: int | None = None) -> tuple[torch.Tensor, int]:
     """Seed style: for each target position, its 3×3 patch against all reference patches, then argmax."""
     B, C, H, W = ft.shape
-    tp = unfold_patches(ft)  # (B, K, HW)
-    rp = unfold_patches(fr)  # (B, K, HrWr)
+    tp = _unfold(normalize_features(ft))  # (B, K, HW)
+    rp = _unfold(normalize_features(fr))  # (B, K, HrWr)
     n = H * W if positions is None else min(positions, H * W)
     idx = torch.zeros(B, n, dtype=torch.long, device=ft.device)
     for p in range(n):

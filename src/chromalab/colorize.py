@@ -72,6 +72,9 @@ class Colorizer:
         path = resolve_model_dir(model)
         net, meta = load_model(path, weights=weights)
         dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if cls is Colorizer and getattr(getattr(net, "cfg", None), "family", None) == "reference":
+            from chromalab.reference.colorizer import ReferenceColorizer  # takes a reference photo too
+            cls = ReferenceColorizer
         name = str(model or DEFAULT_MODEL) if path.parent == PACKAGE_MODELS else path.resolve().name
         return cls(net, meta, work_size=work_size, device=dev, name=name)
 

@@ -30,6 +30,8 @@ def test_seed_autoencoders_are_registered():
 
 @pytest.mark.parametrize("name", names())
 def test_every_variant_builds_runs_and_learns(name):
+    if not getattr(get_config(name), "colorizer", True):  # feature networks: tests/reference/test_features.py
+        pytest.skip(f"{name} is not an L → ab colorizer (family {get_config(name).family!r})")
     torch.manual_seed(0)
     model = tiny_config(name).build()
     x = torch.rand(2, 1, 36, 44) * 2 - 1  # not a multiple of the model's stride on purpose

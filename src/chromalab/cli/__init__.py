@@ -6,6 +6,7 @@ from chromalab.cli import (  # noqa: F401
     evaluate_cmd,
     export_cmd,
     models_cmd,
+    reference_cmd,
     report_cmd,
     runs_cmd,
     serve_cmd,

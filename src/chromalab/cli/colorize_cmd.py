@@ -22,6 +22,8 @@ def colorize_command(
     max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),
     saturation: float = typer.Option(1.0, min=0.0, max=4.0, help="Chroma scale after colorizing (1 = as is)."),
     vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
+    reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
+                                         "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.png)."),
 ) -> None:
     """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
     from rich.console import Console
@@ -41,10 +43,21 @@ def colorize_command(
         typer.echo(f"error: {e}", err=True)
     if not jobs:
         fail("no images to colorize")
+    if reference and model == "default":
+        model = "reference"  # the shipped reference-guided model
     try:
         colorizer = Colorizer.load(model, work_size=work_size)
     except (FileNotFoundError, KeyError, ValueError) as e:
         fail(str(e))
+    refs: list[tuple[str, object]] = [("", None)]
+    if reference:
+        from chromalab.reference.colorizer import ReferenceColorizer, load_reference
+        if not isinstance(colorizer, ReferenceColorizer):
+            fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
+        try:
+            refs = [(f"_ref-{r.stem}", load_reference(r, max_pixels=int(max_megapixels * 1e6))) for r in reference]
+        except ImageError as e:
+            fail(str(e))
     failed = len(errors)
     done = 0
     with Progress(transient=True, console=Console(stderr=True, soft_wrap=True)) as bar:
@@ -57,7 +70,10 @@ def colorize_command(
                 if not is_grey(rgb):
                     bar.console.print(f"note: {src} is in colour; colorizing its grey version", style="yellow",
                                       highlight=False)
-                save_rgb(adjust_colour(colorizer.colorize(rgb), saturation, vibrance), dst)
+                for tag, ref in refs:
+                    out_file = dst.with_name(dst.stem + tag + dst.suffix)
+                    out_rgb = colorizer.colorize(rgb, ref) if ref is not None else colorizer.colorize(rgb)
+                    save_rgb(adjust_colour(out_rgb, saturation, vibrance), out_file)
                 done += 1
             except ImageError as e:
                 bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)

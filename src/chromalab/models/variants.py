@@ -5,3 +5,4 @@ from chromalab.models import (  # noqa: F401
     effnet_unet,
     gan,
 )
+from chromalab.reference import net, resnet  # noqa: F401  (reference-guided colorizers, similarity networks)

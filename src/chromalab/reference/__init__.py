@@ -1,1 +1,1 @@
-"""Reference-guided colorization: features, correspondence, colorizer."""
+"""Reference-guided colorization: feature networks, dense correspondence, a colorizer guided by a reference photo."""

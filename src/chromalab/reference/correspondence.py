@@ -1,25 +1,25 @@
-"""Dense correspondence between a target and a reference feature map (pure functions).
+"""Dense correspondence between feature maps: exact (chunked matrix products) and PatchMatch.
 
-For every target position the best-matching reference position, comparing 3×3 feature patches.
+Definitions (shared by every function here, and by any faster kernel that implements this interface):
 
-Definition used throughout (and by the brute-force reference in the tests): features are L2-normalised
-per position over channels; outside the map they are zero. The similarity of target position ``p`` and
-reference position ``q`` is
+- Features ``feat`` are (B, C, H, W) float tensors. Each position's C-vector is L2-normalised first
+  (``F.normalize(feat, dim=1, eps=1e-8)``), so an all-zero vector stays zero.
+- The **patch similarity** between target position p = (y, x) and reference position q = (v, u) is
 
-    sim(p, q) = (1 / 9) * Σ_{o ∈ {-1,0,1}²} <t̂(p + o), r̂(q + o)>
+      S(p, q) = 1/9 * sum over offsets o in {-1, 0, 1}^2 of  < f_t(p + o), f_r(q + o) >
 
-so it lies in [-1, 1] and equals 1 for identical, fully-inside patches.
-
-Two matchers share one interface, ``(feat_t (B, C, H, W), feat_r (B, C, Hr, Wr)) → Match``:
-
-- ``match_exact``: every pair, as chunked matrix products with a running argmax (never the whole
-  ``HW × HrWr`` similarity matrix in memory); optional bf16 products (fp32 accumulation) for speed.
-- ``match_patchmatch``: random initialisation, propagation from neighbours and random search, all
-  positions updated in parallel (batched), for large maps where the exact product is too costly.
+  where positions outside either map read as zero vectors (zero padding). S lies in [-1, 1]; it reaches 1
+  only for interior positions whose 3x3 patches agree exactly (border patches have fewer terms, so their
+  maximum is below 1).
+- A match field ``index`` is (B, H, W) long holding the flat reference index ``v * Wr + u`` of the chosen
+  reference position for every target position; ``similarity`` is (B, H, W) float32 = S(p, index[p]).
+- ``match_exact`` returns, for every p, argmax_q S(p, q) (the first maximum in flat order on ties).
+  ``match_patchmatch`` approximates it with random init, propagation and random search.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -27,54 +27,77 @@ import torch.nn.functional as F
 
 PATCH = 3
 
+__all__ = ["Match", "Matches", "match_exact", "match_patchmatch", "match_both", "patch_similarity",
+           "warp", "cycle_consistent", "normalize_features", "upsample_index"]
+
 
 class Match(NamedTuple):
-    """``index``: ``(B, H, W)`` long, flat reference position ``y * Wr + x``; ``similarity``: ``(B, H, W)``."""
+    """A match field: ``index`` (B, H, W) long flat index ``y * Wr + x`` into the reference;
+    ``similarity`` (B, H, W) float32 patch similarity S(p, index[p]) in [-1, 1]."""
 
     index: torch.Tensor
     similarity: torch.Tensor
 
 
-def unfold_patches(feat: torch.Tensor, patch: int = PATCH) -> torch.Tensor:
-    """L2-normalised features ``(B, C, H, W)`` → zero-padded patch vectors ``(B, C * patch², H * W)``."""
-    f = F.normalize(feat.float(), dim=1)
-    return F.unfold(f, patch, padding=patch // 2)
+class Matches(NamedTuple):
+    """Both directions: ``forward`` target→reference (B, H, W), ``backward`` reference→target (B, Hr, Wr),
+    ``consistent`` (B, H, W) bool: following forward then backward returns within ``tol`` pixels of p."""
+
+    forward: Match
+    backward: Match
+    consistent: torch.Tensor
 
 
-def _default_chunk(n_ref: int, budget_bytes: int) -> int:
-    return max(1, budget_bytes // max(1, n_ref * 4))
+def normalize_features(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → same shape, float32, each position's C-vector scaled to unit length (zeros stay zero)."""
+    return F.normalize(feat.float(), dim=1, eps=1e-8)
 
 
-def _exact_one(ft: torch.Tensor, fr: torch.Tensor, patch: int, chunk: int, dtype: torch.dtype | None
-               ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``ft (C, H, W)``, ``fr (C, Hr, Wr)`` (or batched ``(B, C, ·, ·)``) → similarity and index ``([B,] HW)``."""
-    batched = ft.ndim == 4
-    tp32 = unfold_patches(ft if batched else ft[None], patch).transpose(1, 2).contiguous()  # (B, HW, K)
-    rp32 = unfold_patches(fr if batched else fr[None], patch)  # (B, K, HrWr)
-    tp, rp = (tp32, rp32) if dtype is None else (tp32.to(dtype), rp32.to(dtype))
+def _check(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int) -> None:
+    if patch != PATCH:
+        raise ValueError(f"only patch={PATCH} is implemented (got {patch})")
+    if feat_t.ndim != 4 or feat_r.ndim != 4:
+        raise ValueError(f"features must be (B, C, H, W); got {tuple(feat_t.shape)} and {tuple(feat_r.shape)}")
+    if feat_t.shape[:2] != feat_r.shape[:2]:
+        raise ValueError(f"batch and channels must agree; got {tuple(feat_t.shape)} and {tuple(feat_r.shape)}")
+
+
+def _unfold(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) normalised → (B, 9C, H*W): each column the zero-padded 3x3 patch around a position."""
+    return F.unfold(feat, kernel_size=PATCH, padding=PATCH // 2)
+
+
+def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dtype | None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, C, H, W) target, (B, C, Hr, Wr) reference → (similarity (B, HW) fp32, index (B, HW)).
+
+    Chunks of target positions × all reference positions as one matrix product each, reduced at once to a
+    running argmax, so only a (B, chunk, Nr) block of S exists at a time.
+    """
+    t32 = _rows(ft)  # (B, Nt, 9C)
+    r32 = _unfold(normalize_features(fr))  # (B, 9C, Nr)
+    t, r = (t32, r32) if dtype in (None, torch.float32) else (t32.to(dtype), r32.to(dtype))
     vals, idxs = [], []
-    for start in range(0, tp.shape[1], chunk):
-        val, idx = torch.bmm(tp[:, start:start + chunk], rp).max(dim=2)  # running argmax over the reference
-        vals.append(val.float())
-        idxs.append(idx)
+    for start in range(0, t.shape[1], chunk):
+        best, arg = torch.bmm(t[:, start:start + chunk], r).max(dim=2)
+        vals.append(best.float())
+        idxs.append(arg)
     index = torch.cat(idxs, 1)
-    if dtype is None or dtype == torch.float32:
-        sim = torch.cat(vals, 1)
-    else:  # re-score the chosen matches in fp32 so similarities carry no reduced-precision rounding
-        picked = torch.gather(rp32, 2, index[:, None].expand(-1, rp32.shape[1], -1))  # (B, K, HW)
-        sim = (tp32 * picked.transpose(1, 2)).sum(2)
-    sim = sim / (patch * patch)
-    return (sim, index) if batched else (sim[0], index[0])
+    if dtype in (None, torch.float32):
+        sim = torch.cat(vals, 1) / (PATCH * PATCH)
+    else:  # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
+        sim = _gather_similarity(t32, r32.transpose(1, 2), index)
+    return sim, index
 
 
-def _map_images(fn, n: int, parallel: bool):
-    """Run ``fn(b)`` for every image. On CPU, images go to one thread per core, each running single-threaded
-    kernels: many small products parallelise better this way than through intra-op threads."""
-    if not parallel or n == 1 or torch.get_num_threads() == 1:
+def _map_images(fn, n: int):
+    """``fn(b)`` for every image, one thread per CPU core, each running single-threaded kernels: many
+    cache-sized products parallelise better this way than through intra-op threads."""
+    threads = torch.get_num_threads()
+    if n == 1 or threads == 1:
         return [fn(b) for b in range(n)]
     from concurrent.futures import ThreadPoolExecutor
 
-    threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with ThreadPoolExecutor(max_workers=min(threads, n)) as pool:
@@ -83,139 +106,159 @@ def _map_images(fn, n: int, parallel: bool):
         torch.set_num_threads(threads)
 
 
-def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = PATCH, chunk: int | None = None,
-                dtype: torch.dtype | None = None, budget_bytes: int | None = None,
+def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, chunk: int | None = None,
+                max_elements: int | None = None, dtype: torch.dtype | None = None,
                 per_image: bool | None = None) -> Match:
-    """Best reference position for every target position, over all pairs.
+    """Exact best match for every target position (see module docstring for S).
 
-    Per image: unfold both maps into patch vectors, then chunks of target positions × all reference
-    positions as one matrix product each, reduced at once to a running argmax, so only a chunk of the
-    similarity matrix exists at a time (``budget_bytes``, small enough to stay in cache).
-
-    Args:
-        feat_t: target features ``(B, C, H, W)``.
-        feat_r: reference features ``(B, C, Hr, Wr)``.
-        patch: odd patch side (3).
-        chunk: target positions per matrix product (default from ``budget_bytes``).
-        dtype: product dtype (``torch.bfloat16`` uses AMX on CPU / tensor cores on GPU; the returned
-            similarities are recomputed in fp32 for the chosen matches). Default fp32.
-        per_image: one image at a time, spread over CPU cores (default on CPU), or the whole batch per
-            chunk as batched products (default on GPU, where large launches pay).
-    Returns:
-        ``Match`` with ``index`` ``(B, H, W)`` and ``similarity`` ``(B, H, W)`` in [-1, 1].
+    ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr). Target positions are processed ``chunk`` at a time so
+    a similarity block never exceeds ``max_elements`` floats (``chunk=None`` picks the largest such chunk;
+    default 2**20 per image on CPU — small enough to stay in cache — and 2**24 per batch on GPU).
+    ``dtype=torch.bfloat16`` runs the products in bf16 (AMX on CPU, tensor cores on GPU) and re-scores the
+    chosen matches in fp32. ``per_image`` (default: on CPU) spreads images over CPU cores.
+    Returns a ``Match`` of shape (B, H, W).
     """
-    B, _, H, W = feat_t.shape
-    n_ref = feat_r.shape[2] * feat_r.shape[3]
-    on_cpu = feat_t.device.type == "cpu"
-    per_image = on_cpu if per_image is None else per_image
-    budget = budget_bytes or ((4 << 20) if per_image else (1 << 30))
-    if not per_image:
-        chunk = chunk or _default_chunk(B * n_ref, budget)
-        sim, index = _exact_one(feat_t, feat_r, patch, chunk, dtype)
-        return Match(index.view(B, H, W), sim.view(B, H, W))
-    chunk = chunk or _default_chunk(n_ref, budget)
-    results = _map_images(lambda b: _exact_one(feat_t[b], feat_r[b], patch, chunk, dtype), B, parallel=on_cpu)
-    return Match(torch.stack([r[1] for r in results]).view(B, H, W),
-                 torch.stack([r[0] for r in results]).view(B, H, W))
+    _check(feat_t, feat_r, patch)
+    b, _, h, w = feat_t.shape
+    nr = feat_r.shape[-2] * feat_r.shape[-1]
+    per_image = feat_t.device.type == "cpu" if per_image is None else per_image
+    if per_image:
+        size = chunk or max(1, (max_elements or 2 ** 20) // max(1, nr))
+        out = _map_images(lambda i: _exact_block(feat_t[i:i + 1], feat_r[i:i + 1], size, dtype), b)
+        sim, index = torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
+    else:
+        size = chunk or max(1, (max_elements or 2 ** 24) // max(1, b * nr))
+        sim, index = _exact_block(feat_t, feat_r, size, dtype)
+    return Match(index.view(b, h, w), sim.view(b, h, w))
 
 
-def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Tensor,
-                     patch: int = PATCH, _tp: torch.Tensor | None = None, _rp: torch.Tensor | None = None
-                     ) -> torch.Tensor:
-    """``sim(p, index[p])`` for every target position: ``(B, H, W)`` fp32."""
-    B, _, H, W = feat_t.shape
-    tp = unfold_patches(feat_t, patch) if _tp is None else _tp  # (B, K, HW)
-    rp = unfold_patches(feat_r, patch) if _rp is None else _rp  # (B, K, HrWr)
-    picked = torch.gather(rp, 2, index.reshape(B, 1, H * W).expand(-1, rp.shape[1], -1))
-    return ((tp * picked).sum(1) / (patch * patch)).view(B, H, W)
+def _gather_similarity(t: torch.Tensor, r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """t (B, Nt, 9C), r (B, Nr, 9C) unfolded patches as rows; index (B, Nt) → S (B, Nt) float32."""
+    picked = r[torch.arange(r.shape[0], device=r.device)[:, None], index]   # (B, Nt, 9C): whole rows copied
+    return (t * picked).sum(2) / (PATCH * PATCH)
 
 
-def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = PATCH, iters: int = 6,
-                     search_radius: int | None = None, samples: int = 3, seed: int = 0) -> Match:
-    """Approximate best matches by PatchMatch (Barnes et al. 2009), updated for all positions at once.
+def _rows(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (B, H*W, 9C) normalised zero-padded 3x3 patches, one contiguous row per position."""
+    return _unfold(normalize_features(feat)).transpose(1, 2).contiguous()
 
-    Each iteration: propagation (each position tries its neighbours' matches, shifted by the neighbour's
-    offset, from all four directions — in parallel, like jump flooding), then random search around the
-    current match at radii halving from ``search_radius`` to 1, ``samples`` tries each.
 
-    Args and returns as ``match_exact``. Deterministic for a given ``seed``.
+def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """S(p, index[p]) for a given match field: feats (B, C, H, W) / (B, C, Hr, Wr), index (B, H, W) long
+    → (B, H, W) float32."""
+    _check(feat_t, feat_r, PATCH)
+    b, _, h, w = feat_t.shape
+    return _gather_similarity(_rows(feat_t), _rows(feat_r), index.reshape(b, -1)).view(b, h, w)
+
+
+def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, iters: int = 8,
+                     seed: int = 0, init: torch.Tensor | None = None, random_candidates: int = 1) -> Match:
+    """Approximate best match by PatchMatch (Barnes et al. 2009), every position updated in parallel.
+
+    ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr); ``init`` an optional (B, H, W) long starting field
+    (random otherwise). Each iteration: propagation from the 4 neighbours at distances 1 and 2^k (jump
+    flooding, so good matches spread across the map in log steps despite the parallel update), then
+    random search in windows halving from the reference size down to 1 px, plus ``random_candidates``
+    fresh uniform guesses. Deterministic for a given ``seed``. Returns a ``Match`` (B, H, W) whose
+    similarity never decreases with more iterations.
     """
-    B, _, H, W = feat_t.shape
-    Hr, Wr = feat_r.shape[-2:]
+    _check(feat_t, feat_r, patch)
+    b, _, h, w = feat_t.shape
+    hr, wr = feat_r.shape[-2:]
     dev = feat_t.device
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    tp = unfold_patches(feat_t, patch)
-    rp = unfold_patches(feat_r, patch)
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    t, r = _rows(feat_t), _rows(feat_r)
 
-    def score(yx: torch.Tensor) -> torch.Tensor:  # yx: (B, 2, H, W) long → (B, H, W)
-        return patch_similarity(feat_t, feat_r, yx[:, 0] * Wr + yx[:, 1], patch, tp, rp)
+    if init is None:
+        vy = torch.randint(0, hr, (b, h, w), generator=gen, device=dev)
+        vx = torch.randint(0, wr, (b, h, w), generator=gen, device=dev)
+    else:
+        vy, vx = init.div(wr, rounding_mode="floor"), init.remainder(wr)
+    best = _gather_similarity(t, r, (vy * wr + vx).view(b, -1)).view(b, h, w)
 
-    def rand_int(high: int, shape) -> torch.Tensor:
-        return torch.randint(0, high, shape, generator=gen).to(dev)
+    def consider(cy: torch.Tensor, cx: torch.Tensor) -> None:
+        nonlocal vy, vx, best
+        cy, cx = cy.clamp(0, hr - 1), cx.clamp(0, wr - 1)
+        s = _gather_similarity(t, r, (cy * wr + cx).view(b, -1)).view(b, h, w)
+        better = s > best
+        vy, vx, best = torch.where(better, cy, vy), torch.where(better, cx, vx), torch.where(better, s, best)
 
-    cur = torch.stack([rand_int(Hr, (B, H, W)), rand_int(Wr, (B, H, W))], 1)
-    cur_s = score(cur)
-    limits = torch.tensor([Hr - 1, Wr - 1], device=dev).view(1, 2, 1, 1)
+    def shifted(a: torch.Tensor, dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, H, W) value of ``a`` at p - (dy, dx), edge-replicated."""
+        ys = (torch.arange(h, device=dev) - dy).clamp(0, h - 1)
+        xs = (torch.arange(w, device=dev) - dx).clamp(0, w - 1)
+        return a[:, ys][:, :, xs]
 
-    def consider(cand: torch.Tensor) -> None:
-        nonlocal cur, cur_s
-        cand = torch.minimum(cand.clamp(min=0), limits)
-        s = score(cand)
-        better = s > cur_s
-        cur = torch.where(better[:, None], cand, cur)
-        cur_s = torch.where(better, s, cur_s)
-
-    radius0 = search_radius or max(Hr, Wr)
-    for _ in range(iters):
-        for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-            # candidate for p: match of neighbour p - (dy, dx), moved by (dy, dx)
-            shifted = torch.roll(cur, shifts=(dy, dx), dims=(2, 3))
-            cand = shifted + torch.tensor([dy, dx], device=dev).view(1, 2, 1, 1)
-            consider(cand)
-        r = radius0
-        while r >= 1:
-            for _ in range(samples):
-                jitter = torch.stack([rand_int(2 * r + 1, (B, H, W)), rand_int(2 * r + 1, (B, H, W))], 1) - r
-                consider(cur + jitter)
-            r //= 2
-    return Match((cur[:, 0] * Wr + cur[:, 1]), cur_s)
-
-
-def match(feat_t: torch.Tensor, feat_r: torch.Tensor, method: str = "exact", **kwargs) -> Match:
-    """``method``: ``exact`` or ``patchmatch``."""
-    if method == "exact":
-        return match_exact(feat_t, feat_r, **kwargs)
-    if method == "patchmatch":
-        return match_patchmatch(feat_t, feat_r, **kwargs)
-    raise ValueError(f"unknown correspondence method {method!r} (exact | patchmatch)")
+    radius0 = max(hr, wr)
+    steps = [2 ** k for k in range(int(math.log2(max(h, w, 2))), -1, -1)]
+    for it in range(iters):
+        # propagation: a neighbour at p - d matched q' suggests q' + d for p (jump distances shrink per iter)
+        for dist in sorted({1, steps[it % len(steps)]}, reverse=True):
+            for dy, dx in ((0, dist), (dist, 0), (0, -dist), (-dist, 0)):
+                consider(shifted(vy, dy, dx) + dy, shifted(vx, dy, dx) + dx)
+        # random search around the current match in shrinking windows
+        radius = radius0
+        while radius >= 1:
+            oy = torch.randint(-radius, radius + 1, (b, h, w), generator=gen, device=dev)
+            ox = torch.randint(-radius, radius + 1, (b, h, w), generator=gen, device=dev)
+            consider(vy + oy, vx + ox)
+            radius //= 2
+        for _ in range(random_candidates):
+            consider(torch.randint(0, hr, (b, h, w), generator=gen, device=dev),
+                     torch.randint(0, wr, (b, h, w), generator=gen, device=dev))
+    return Match(vy * wr + vx, best)
 
 
-def match_both(feat_t: torch.Tensor, feat_r: torch.Tensor, method: str = "exact", **kwargs
-               ) -> tuple[Match, Match]:
-    """Target → reference and reference → target matches."""
-    return match(feat_t, feat_r, method, **kwargs), match(feat_r, feat_t, method, **kwargs)
+def cycle_consistent(forward: torch.Tensor, backward: torch.Tensor, width_r: int, tol: float = 1.0
+                     ) -> torch.Tensor:
+    """``forward`` (B, H, W) target→ref flat indices, ``backward`` (B, Hr, Wr) ref→target flat indices →
+    (B, H, W) bool: p → q → p' lands within ``tol`` pixels (Chebyshev) of p."""
+    b, h, w = forward.shape
+    back = backward.reshape(b, -1).gather(1, forward.reshape(b, -1)).view(b, h, w)
+    py, px = back.div(w, rounding_mode="floor"), back.remainder(w)
+    ys = torch.arange(h, device=forward.device).view(1, h, 1)
+    xs = torch.arange(w, device=forward.device).view(1, 1, w)
+    return ((py - ys).abs() <= tol) & ((px - xs).abs() <= tol)
 
 
-def cycle_consistency(t2r: Match, r2t: Match, width_t: int, tolerance: float = 1.0) -> torch.Tensor:
-    """``(B, H, W)`` bool: following t→r then r→t lands within ``tolerance`` pixels of the start."""
-    B, H, W = t2r.index.shape
-    back = torch.gather(r2t.index.view(B, -1), 1, t2r.index.view(B, -1)).view(B, H, W)
-    by, bx = back // width_t, back % width_t
-    yy = torch.arange(H, device=back.device).view(1, H, 1)
-    xx = torch.arange(W, device=back.device).view(1, 1, W)
-    return ((by - yy).float().pow(2) + (bx - xx).float().pow(2)).sqrt() <= tolerance
+def match_both(feat_t: torch.Tensor, feat_r: torch.Tensor, method: str = "exact", tol: float = 1.0,
+               **kwargs) -> Matches:
+    """Match in both directions with ``method`` ("exact" or "patchmatch"; ``kwargs`` go to it) and the
+    cycle-consistency mask. Shapes: forward (B, H, W), backward (B, Hr, Wr), consistent (B, H, W)."""
+    fn = {"exact": match_exact, "patchmatch": match_patchmatch}.get(method)
+    if fn is None:
+        raise ValueError(f"unknown correspondence method {method!r}; use 'exact' or 'patchmatch'")
+    fwd = fn(feat_t, feat_r, **kwargs)
+    bwd = fn(feat_r, feat_t, **kwargs)
+    return Matches(fwd, bwd, cycle_consistent(fwd.index, bwd.index, feat_r.shape[-1], tol))
 
 
 def warp(values_r: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """Gather reference values through a match field.
+    """Gather reference values through a match field: ``values_r`` (B, K, Hr, Wr) (e.g. ab in [-1, 1]),
+    ``index`` (B, H, W) long flat into Hr*Wr → (B, K, H, W), same dtype as ``values_r``."""
+    b, k = values_r.shape[:2]
+    h, w = index.shape[-2:]
+    flat = values_r.reshape(b, k, -1)
+    return flat.gather(2, index.reshape(b, 1, -1).expand(-1, k, -1)).view(b, k, h, w)
 
-    Args:
-        values_r: ``(B, C, Hr, Wr)`` (e.g. the reference's ab, at the feature resolution).
-        index: ``(B, H, W)`` flat reference positions.
-    Returns:
-        ``(B, C, H, W)``.
+
+def upsample_index(index: torch.Tensor, grid_r: tuple[int, int], stride: int, size: tuple[int, int],
+                   size_r: tuple[int, int]) -> torch.Tensor:
+    """Carry a match field found on feature grids down to pixels.
+
+    ``index`` (B, Hg, Wg) flat into the reference grid ``grid_r`` = (Hgr, Wgr), each grid cell covering
+    ``stride`` pixels. Target pixel (y, x) lies in cell (y // stride, x // stride); it takes the matched
+    cell's pixel at the same offset inside the cell: (v * stride + y % stride, u * stride + x % stride),
+    clamped to the reference image ``size_r`` = (Hr, Wr). Returns (B, H, W) long flat into Hr*Wr,
+    for ``warp`` of full-resolution reference values.
     """
-    B, C = values_r.shape[:2]
-    H, W = index.shape[1:]
-    flat = values_r.reshape(B, C, -1)
-    return torch.gather(flat, 2, index.reshape(B, 1, H * W).expand(-1, C, -1)).view(B, C, H, W)
+    b, hg, wg = index.shape
+    h, w = size
+    hr, wr = size_r
+    ys = torch.arange(h, device=index.device)
+    xs = torch.arange(w, device=index.device)
+    cell = index[:, (ys // stride).clamp(max=hg - 1)][:, :, (xs // stride).clamp(max=wg - 1)]  # (B, H, W)
+    v, u = cell.div(grid_r[1], rounding_mode="floor"), cell.remainder(grid_r[1])
+    py = (v * stride + (ys % stride).view(1, h, 1)).clamp(0, hr - 1)
+    px = (u * stride + (xs % stride).view(1, 1, w)).clamp(0, wr - 1)
+    return py * wr + px
