@@ -55,8 +55,20 @@ def test_error_paths(client, grey_png):
     assert post(client, grey_png, saturation="9").status_code == 422
     res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", grey_png)},
                       data={"model": "tiny"})
-    assert res.status_code == 501 and "reference" in res.json()["detail"]
+    assert res.status_code == 422 and "not reference-guided" in res.json()["detail"]
+    res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", grey_png)},
+                      data={"model": "reference"})
+    assert res.status_code == 422 and "grey" in res.json()["detail"]  # a grey reference has no colour to give
     assert client.post("/api/colorize", data={"model": "tiny"}).status_code == 422  # no image at all
+
+
+def test_reference_guided_colorize(client, grey_png):
+    from ..conftest import sample_rgb
+    ref = png_bytes(sample_rgb("coffee", 96))
+    res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", ref)})
+    assert res.status_code == 200  # model "default" + a reference → the shipped reference-guided model
+    out = np.asarray(Image.open(io.BytesIO(res.content))).astype(float)
+    assert out.shape[:2] == Image.open(io.BytesIO(grey_png)).size[::-1] and out.std(2).mean() > 1
 
 
 def test_full_queue_answers_503(settings, grey_png):

@@ -120,14 +120,26 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
                        reference: UploadFile | None = File(None)):
         check_params(saturation, vibrance)
+        use_ref = reference is not None and bool(reference.filename)
+        if use_ref and model == "default" and "reference" in store.names():
+            model = "reference"  # the shipped reference-guided model
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
-        if reference is not None and reference.filename:
-            raise HTTPException(501, "reference-guided colorization is not installed in this version")
+        colorizer = await pool.run(store.get, model)
+        from chromalab.reference.colorizer import ReferenceColorizer, load_reference
+        takes_ref = isinstance(colorizer, ReferenceColorizer)
+        if use_ref and not takes_ref:
+            raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
         rgb = await read_image(image, "image")
+        ref = None
+        if use_ref:
+            try:
+                ref = load_reference(await read_image(reference, "reference"))
+            except ImageError as e:
+                raise HTTPException(422, str(e)) from None
 
         def work():
-            out = store.get(model).colorize(rgb)
+            out = colorizer.colorize(rgb, ref) if takes_ref else colorizer.colorize(rgb)
             return adjust_colour(out, saturation, vibrance)
 
         return png(await pool.run(work))

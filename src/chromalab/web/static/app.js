@@ -48,6 +48,8 @@ async function colorize() {
   const form = new FormData();
   form.append("image", photo);
   form.append("model", $("model").value);
+  const ref = $("reference").files[0];
+  if (ref) form.append("reference", ref);  // reference-guided: colours taken from this photo
   status("Colorizing…");
   $("go").disabled = true;
   try {
