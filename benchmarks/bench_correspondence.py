@@ -1,5 +1,7 @@
 """Correspondence speed: naive seed-style loop vs our exact matcher (fp32, bf16) vs PatchMatch.
 
+On CUDA it also times the fused Triton kernel (``correspondence_triton``; TF32 and bf16 products).
+
     .venv/bin/python benchmarks/bench_correspondence.py            # seed shape [96, 64, 64, 64] + small
     .venv/bin/python benchmarks/bench_correspondence.py --quick    # small shape only
 
@@ -26,6 +28,14 @@ import torch
 import torch.nn.functional as F
 
 from chromalab.reference.correspondence import _unfold, match_exact, match_patchmatch, normalize_features
+
+
+def triton_ok() -> bool:
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def features(shape: tuple[int, int, int, int], seed: int = 0, device: str = "cpu"):
@@ -72,11 +82,15 @@ def run_shape(shape, device: str, repeats: int, naive_positions: int) -> list[di
     naive_s = statistics.median(t_naive) * scale
     rows.append({"method": "naive loop (seed style)", "median_s": naive_s, "spread_s": 0.0,
                  "extrapolated": scale > 1, "agreement": None, "mean_similarity": None})
-    t_ref, ref = timed(lambda: match_exact(ft, fr), repeats, sync)
+    t_ref, ref = timed(lambda: match_exact(ft, fr, backend="torch"), repeats, sync)
     variants = [("exact fp32", t_ref, ref)]
     low = torch.bfloat16
-    t_bf, bf = timed(lambda: match_exact(ft, fr, dtype=low), repeats, sync)
+    t_bf, bf = timed(lambda: match_exact(ft, fr, dtype=low, backend="torch"), repeats, sync)
     variants.append(("exact bf16", t_bf, bf))
+    if device == "cuda" and triton_ok():
+        for name, dt in (("triton tf32", None), ("triton bf16", low)):
+            times, m = timed(lambda dt=dt: match_exact(ft, fr, dtype=dt, backend="triton"), repeats, sync)
+            variants.append((name, times, m))
     t_pm, pm = timed(lambda: match_patchmatch(ft, fr, iters=5), repeats, sync)
     variants.append(("patchmatch (5 iters)", t_pm, pm))
     for name, times, m in variants:

@@ -7,6 +7,7 @@ from chromalab import lab
 from chromalab.models.effnet_unet import (
     SKIP_CHANNELS,
     EffnetUnetConfig,
+    combine_decoders,
     l_to_encoder_input,
     one_channel_stem,
     pretrained_weights_path,
@@ -66,8 +67,9 @@ def test_skips_come_from_every_encoder_stage():
     feats = net.encoder(torch.zeros(1, 1, 64, 64))
     assert [f.shape[1] for f in feats] == list(SKIP_CHANNELS)
     assert [f.shape[-1] for f in feats] == [32, 16, 8, 4, 2]
-    assert net.fuse[0][0][0].in_channels == SKIP_CHANNELS[-1] + SKIP_CHANNELS[-2]
-    assert net.fuse[-1][0][0].in_channels == cfg.decoder[-2] + 1  # the input L itself at full resolution
+    fuse = net.decoders[0].fuse
+    assert fuse[0][0][0].in_channels == SKIP_CHANNELS[-1] + SKIP_CHANNELS[-2]
+    assert fuse[-1][0][0].in_channels == cfg.decoder[-2] + 1  # the input L itself at full resolution
 
 
 def test_tiny_needs_no_pretrained_file_and_decoder_length_is_checked():
@@ -106,3 +108,76 @@ def test_chroma_scale_mutes_inference_only():
         a = muted(x)
         torch.manual_seed(1)
         assert torch.allclose(a, plain(x), atol=1e-6)  # training sees the unscaled output
+
+
+def _tiny(**kw):
+    cfg = get_config("unet-effnet-lite0").tiny()
+    return EffnetUnetConfig(**{**cfg.__dict__, **kw})
+
+
+def test_decoder_ensemble_averages_its_members_and_combines_from_separate_models():
+    torch.manual_seed(0)
+    a, b = _tiny().build().eval(), _tiny().build().eval()
+    b.encoder.load_state_dict(a.encoder.state_dict())  # as if both were trained with the frozen encoder
+    both = combine_decoders([a, b])
+    assert both.cfg.decoders == 2 and len(both.decoders) == 2
+    x = torch.rand(2, 1, 40, 56) * 2 - 1
+    with torch.no_grad():
+        assert not torch.allclose(a(x), b(x), atol=1e-4)
+        assert torch.allclose(both(x), (a(x) + b(x)) / 2, atol=1e-6)
+        assert both.forward_each(x).shape == (2, 2, 2, 40, 56)
+    # rebuilt from its config alone, it holds the same weights
+    again = both.cfg.build().eval()
+    again.load_state_dict(both.state_dict())
+    with torch.no_grad():
+        assert torch.allclose(again(x), both(x), atol=1e-6)
+
+
+def test_combine_refuses_models_whose_encoders_differ():
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match="encoders differ"):
+        combine_decoders([_tiny().build(), _tiny().build()])
+
+
+def test_single_decoder_weights_saved_before_ensembles_still_load():
+    torch.manual_seed(0)
+    net = _tiny().build().eval()
+    legacy = {k.replace("decoders.0.", ""): v for k, v in net.state_dict().items()}
+    assert any(k.startswith("fuse.") for k in legacy)
+    again = _tiny().build().eval()
+    again.load_state_dict(legacy)
+    x = torch.rand(1, 1, 32, 32) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(again(x), net(x))
+
+
+def test_each_decoder_of_an_ensemble_learns_on_its_own_loss():
+    from chromalab.training.effnet_module import EffnetColorizationModule
+
+    torch.manual_seed(0)
+    module = EffnetColorizationModule(_tiny(decoders=2), lr=1e-2)
+    x = torch.rand(2, 1, 32, 32) * 2 - 1
+    ab = torch.rand(2, 2, 32, 32) * 0.4 - 0.2
+    module.net.train()
+    loss = module.training_step((x, ab), 0)
+    loss.backward()
+    grads = [sum(p.grad.abs().sum() for p in d.parameters()) for d in module.net.decoders]
+    assert all(g > 0 for g in grads)
+
+
+def test_export_of_several_runs_ships_one_ensemble(tmp_path):
+    from chromalab.models.io import export_model, load_model, save_model
+
+    torch.manual_seed(0)
+    a, b = _tiny().build().eval(), _tiny().build().eval()
+    b.encoder.load_state_dict(a.encoder.state_dict())
+    for name, net, seed in (("a", a, 0), ("b", b, 1)):
+        save_model(net, net.cfg, tmp_path / name, extra={"training": {"seed": seed, "data": "/somewhere"}})
+    export_model([tmp_path / "a", tmp_path / "b"], tmp_path / "both", half=False)
+    both, meta = load_model(tmp_path / "both")
+    assert meta["model"]["decoders"] == 2
+    assert [m["seed"] for m in meta["training"]["members"]] == [0, 1]
+    assert "data" not in meta["training"]
+    x = torch.rand(1, 1, 32, 32) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(both(x), (a(x) + b(x)) / 2, atol=1e-6)

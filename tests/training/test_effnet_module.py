@@ -44,6 +44,6 @@ def test_frozen_encoder_does_not_change_during_warm_up(photo_dir, tmp_path):
     init = apply_overrides(get_config("unet-effnet-lite0"), overrides).build().state_dict()
     trained = load_file(str(out / "last.safetensors"))
     enc = [k for k in trained if k.startswith("encoder.")]
-    dec = [k for k in trained if k.startswith("fuse.") and k.endswith("weight")]
+    dec = [k for k in trained if k.startswith("decoders.0.fuse.") and k.endswith("weight")]
     assert enc and all(torch.equal(trained[k], init[k]) for k in enc)
     assert any(not torch.equal(trained[k], init[k]) for k in dec)

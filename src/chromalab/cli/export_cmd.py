@@ -9,16 +9,20 @@ from chromalab.cli.app import app, fail
 
 @app.command("export")
 def export_command(
-    run_dir: Path = typer.Argument(..., help="Trained run folder."),
+    run_dirs: list[Path] = typer.Argument(..., help="Trained run folder; several unet-effnet-lite0 runs with "
+                                          "a frozen encoder become one decoder ensemble."),
     out: Path = typer.Option(..., help="Model folder to write (config.json + model.safetensors)."),
     half: bool = typer.Option(True, help="Store fp16 weights."),
     weights: str = typer.Option("model.safetensors", help="Which weights of the run: model (best) or last."),
 ) -> None:
-    """Export a run's model as a self-contained folder (e.g. into src/chromalab/weights/NAME to ship it)."""
+    """Export a run's model as a self-contained folder (e.g. into src/chromalab/weights/NAME to ship it).
+
+    Several runs: their decoders are averaged as one ensemble on the shared frozen encoder.
+    """
     from chromalab.models.io import export_model
 
     try:
-        export_model(run_dir, out, half=half, weights=weights)
-    except FileNotFoundError as e:
+        export_model(run_dirs if len(run_dirs) > 1 else run_dirs[0], out, half=half, weights=weights)
+    except (FileNotFoundError, ValueError) as e:
         fail(str(e))
-    typer.echo(f"exported {run_dir} → {out}", err=True)
+    typer.echo(f"exported {', '.join(map(str, run_dirs))} → {out}", err=True)

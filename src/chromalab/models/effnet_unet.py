@@ -15,6 +15,7 @@ L at stride 1 (U-Net skips), then a 3x3 conv gives ab through tanh.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -112,6 +113,9 @@ class EffnetUnetConfig:
     Inference (eval mode only): ``flip_average`` averages the ab of the photo and of its mirror image;
     ``chroma_scale`` multiplies the predicted ab (a calibration fitted on the validation split by
     ``scripts/calibrate_chroma.py``: an uncertain network's wrong hues cost less when muted).
+    ``decoders``: an ensemble of that many decoders on the one shared encoder, their ab averaged at
+    inference (each trains on its own loss; ``combine_decoders`` joins separately trained runs). Where
+    the decoders disagree on a hue the average is muted, which is what a wrong guess should be.
     """
 
     family: ClassVar[str] = "effnet"
@@ -125,6 +129,7 @@ class EffnetUnetConfig:
     freeze_encoder_epochs: int = 0
     flip_average: bool = False
     chroma_scale: float = 1.0
+    decoders: int = 1
 
     def build(self) -> nn.Module:
         return EffnetUnet(self)
@@ -138,38 +143,88 @@ class EffnetUnetConfig:
         return EffnetColorizationModule(self, **hparams)
 
 
-class EffnetUnet(nn.Module):
-    def __init__(self, cfg: EffnetUnetConfig):
+class Lite0Decoder(nn.Module):
+    """Encoder features ``[/2 … /32]`` and network L → ab ``(B, 2, H, W)`` in [-1, 1] (padded size)."""
+
+    def __init__(self, widths: tuple[int, ...]):
         super().__init__()
-        if len(cfg.decoder) != 5:
-            raise ValueError(f"decoder needs 5 widths (strides 16, 8, 4, 2, 1), got {cfg.decoder}")
-        self.cfg = cfg
-        self.encoder = Lite0Encoder(cfg.pretrained)
         skips = list(reversed(SKIP_CHANNELS[:-1])) + [1]  # 112, 40, 24, 16 channels, then L itself
         cin = SKIP_CHANNELS[-1]
         self.fuse = nn.ModuleList()
-        for skip, width in zip(skips, cfg.decoder, strict=True):
+        for skip, width in zip(skips, widths, strict=True):
             self.fuse.append(nn.Sequential(ConvBlock(cin + skip, width), ConvBlock(width, width)))
             cin = width
         self.head = nn.Conv2d(cin, 2, 3, 1, 1)
 
-    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            return self._forward(l_norm)
-        ab = self._forward(l_norm)
-        if self.cfg.flip_average:
-            ab = (ab + self._forward(l_norm.flip(-1)).flip(-1)) / 2
-        return ab * self.cfg.chroma_scale if self.cfg.chroma_scale != 1.0 else ab
-
-    def _forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        x, (h, w) = pad_to_multiple(l_norm, STRIDE)
-        feats = self.encoder(l_to_encoder_input(x))
+    def forward(self, feats: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         skips = feats[-2::-1] + [x]
         y = feats[-1]
         for fuse, skip in zip(self.fuse, skips, strict=True):
             y = F.interpolate(y, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             y = fuse(torch.cat([y, skip.to(y.dtype)], 1))
-        return torch.tanh(self.head(y))[..., :h, :w]
+        return torch.tanh(self.head(y))
+
+
+class EffnetUnet(nn.Module):
+    def __init__(self, cfg: EffnetUnetConfig):
+        super().__init__()
+        if len(cfg.decoder) != 5:
+            raise ValueError(f"decoder needs 5 widths (strides 16, 8, 4, 2, 1), got {cfg.decoder}")
+        if cfg.decoders < 1:
+            raise ValueError(f"decoders must be at least 1, got {cfg.decoders}")
+        self.cfg = cfg
+        self.encoder = Lite0Encoder(cfg.pretrained)
+        self.decoders = nn.ModuleList(Lite0Decoder(cfg.decoder) for _ in range(cfg.decoders))
+        self._register_load_state_dict_pre_hook(_single_decoder_keys)
+
+    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        """Training: ab of the first decoder (see ``forward_each``); eval: the ensemble's mean ab, flip-
+        averaged and scaled by ``chroma_scale`` as the config says."""
+        if self.training:
+            return self.forward_each(l_norm)[0]
+        ab = self.forward_each(l_norm).mean(0)
+        if self.cfg.flip_average:
+            ab = (ab + self.forward_each(l_norm.flip(-1)).mean(0).flip(-1)) / 2
+        return ab * self.cfg.chroma_scale if self.cfg.chroma_scale != 1.0 else ab
+
+    def forward_each(self, l_norm: torch.Tensor) -> torch.Tensor:
+        """Every decoder's ab: ``(K, B, 2, H, W)`` in [-1, 1], K = ``cfg.decoders``; the encoder runs once."""
+        x, (h, w) = pad_to_multiple(l_norm, STRIDE)
+        feats = self.encoder(l_to_encoder_input(x))
+        return torch.stack([dec(feats, x)[..., :h, :w] for dec in self.decoders])
+
+
+def _single_decoder_keys(state, prefix, *args) -> None:
+    """Models saved before decoder ensembles kept the one decoder as ``fuse.*`` / ``head.*``."""
+    for key in [k for k in state if k.startswith((prefix + "fuse.", prefix + "head."))]:
+        state[prefix + "decoders.0." + key[len(prefix):]] = state.pop(key)
+
+
+def combine_decoders(models: list[EffnetUnet], atol: float = 1e-3) -> EffnetUnet:
+    """One ensemble model from separately trained models that share a frozen encoder.
+
+    The encoders must agree (every tensor within ``atol``, absolute and relative: fp16 exports of one
+    pretrained encoder do);
+    the decoders are stacked in the given order; the config is the first model's with ``decoders`` = the
+    total. Raises ``ValueError`` when encoders or decoder widths differ.
+    """
+    if not models:
+        raise ValueError("combine_decoders needs at least one model")
+    first = models[0]
+    enc = first.encoder.state_dict()
+    for m in models[1:]:
+        if m.cfg.decoder != first.cfg.decoder:
+            raise ValueError(f"decoder widths differ: {m.cfg.decoder} vs {first.cfg.decoder}")
+        for k, v in m.encoder.state_dict().items():
+            if v.is_floating_point() and not torch.allclose(v.float(), enc[k].float(), rtol=atol, atol=atol):
+                raise ValueError(f"encoders differ at {k}: only models trained with a frozen encoder combine")
+    cfg = dataclasses.replace(first.cfg, decoders=sum(m.cfg.decoders for m in models))
+    out = EffnetUnet(dataclasses.replace(cfg, pretrained=False))
+    out.cfg = cfg
+    out.encoder.load_state_dict(enc)
+    for dst, src in zip(out.decoders, [d for m in models for d in m.decoders], strict=True):
+        dst.load_state_dict(src.state_dict())
+    return out.eval()
 
 
 register("unet-effnet-lite0", EffnetUnetConfig())

@@ -75,16 +75,32 @@ def load_model(run_dir: str | os.PathLike, weights: str = WEIGHTS_NAME) -> tuple
     return model, meta
 
 
-def export_model(run_dir: str | os.PathLike, dest: str | os.PathLike, half: bool = True,
+def _training_summary(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.get("training", {}).items() if k not in ("data",)}
+
+
+def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, half: bool = True,
                  weights: str = WEIGHTS_NAME) -> Path:
     """Copy a run's model into a self-contained model folder (config.json + model.safetensors).
 
     ``half=True`` stores fp16 weights (half the size; loading casts back to float32). The config keeps
     the model, variant, inference settings and a summary of training, not paths on this machine.
+    ``run_dir`` may be a list of runs of ``unet-effnet-lite0`` trained with a frozen encoder: their
+    decoders become one ensemble (``combine_decoders``); the first run's settings and the list of members
+    (``training.members``) go into the config.
     """
-    model, meta = load_model(run_dir, weights=weights)
-    training = {k: v for k, v in meta.get("training", {}).items() if k not in ("data",)}
+    runs = list(run_dir) if isinstance(run_dir, (list, tuple)) else [run_dir]
+    loaded = [load_model(r, weights=weights) for r in runs]
+    model, meta = loaded[0]
+    training = _training_summary(meta)
+    if len(loaded) > 1:
+        from chromalab.models.effnet_unet import EffnetUnet, combine_decoders
+
+        if not all(isinstance(m, EffnetUnet) for m, _ in loaded):
+            raise ValueError("only unet-effnet-lite0 runs combine into one ensemble")
+        model = combine_decoders([m for m, _ in loaded])
+        training["members"] = [_training_summary(m) for _, m in loaded]
     extra = {k: v for k, v in meta.items() if k not in ("model", "training")}
     extra["training"] = training
-    return save_model(model, config_from_dict(meta["model"]), dest, extra=extra,
-                      dtype=torch.float16 if half else None)
+    return save_model(model, model.cfg if len(loaded) > 1 else config_from_dict(meta["model"]), dest,
+                      extra=extra, dtype=torch.float16 if half else None)

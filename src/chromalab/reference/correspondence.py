@@ -67,27 +67,47 @@ def _unfold(feat: torch.Tensor) -> torch.Tensor:
     return F.unfold(feat, kernel_size=PATCH, padding=PATCH // 2)
 
 
+def _patch_view(feat: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, C, H, W) → (B, H, W, 3, 3C) view: for each position its zero-padded 3x3 patch of normalised
+    features as 3 rows (dy) of 3 neighbours' C-vectors (dx, c), read in place from a padded channels-last
+    copy — the same numbers as ``_unfold``, ordered (dy, dx, c), without an im2col pass."""
+    b, c, h, w = feat.shape
+    x = F.pad(normalize_features(feat).to(dtype), (1, 1, 1, 1)).permute(0, 2, 3, 1).contiguous()
+    st = x.stride()
+    return x.as_strided((b, h, w, 3, 3 * c), (st[0], st[1], st[2], st[1], 1))
+
+
 def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dtype | None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, C, H, W) target, (B, C, Hr, Wr) reference → (similarity (B, HW) fp32, index (B, HW)).
 
-    Chunks of target positions × all reference positions as one matrix product each, reduced at once to a
-    running argmax, so only a (B, chunk, Nr) block of S exists at a time.
+    Chunks of target positions × all reference positions as one matrix product each, written into one
+    reused buffer (no fresh pages per chunk) and reduced at once to a running argmax, so only a
+    (B, chunk, Nr) block of S exists at a time.
     """
-    t32 = _rows(ft)  # (B, Nt, 9C)
-    r32 = _unfold(normalize_features(fr))  # (B, 9C, Nr)
-    t, r = (t32, r32) if dtype in (None, torch.float32) else (t32.to(dtype), r32.to(dtype))
+    dtype = dtype or torch.float32
+    b, c = ft.shape[:2]
+    t = _patch_view(ft, dtype).reshape(b, -1, 9 * c)  # (B, Nt, 9C) rows
+    r = _patch_view(fr, dtype).reshape(b, -1, 9 * c).transpose(1, 2)  # (B, 9C, Nr), a transposed view
+    nt = t.shape[1]
+    buf = torch.empty(b, min(chunk, nt), r.shape[2], dtype=dtype, device=t.device)
     vals, idxs = [], []
-    for start in range(0, t.shape[1], chunk):
-        best, arg = torch.bmm(t[:, start:start + chunk], r).max(dim=2)
+    for start in range(0, nt, chunk):
+        rows = t[:, start:start + chunk]
+        out = buf[:, :rows.shape[1]]
+        torch.bmm(rows, r, out=out)
+        best, arg = out.max(dim=2)
         vals.append(best.float())
         idxs.append(arg)
     index = torch.cat(idxs, 1)
-    if dtype in (None, torch.float32):
-        sim = torch.cat(vals, 1) / (PATCH * PATCH)
-    else:  # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
-        sim = _gather_similarity(t32, r32.transpose(1, 2), index)
-    return sim, index
+    if dtype == torch.float32:
+        return torch.cat(vals, 1) / (PATCH * PATCH), index
+    # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
+    view_r = _patch_view(fr, torch.float32)
+    wr = fr.shape[-1]
+    picked = view_r[torch.arange(b, device=index.device)[:, None], index // wr, index % wr]  # (B, Nt, 3, 3C)
+    t32 = _patch_view(ft, torch.float32).reshape(b, -1, 9 * c)
+    return (t32 * picked.reshape(b, -1, 9 * c)).sum(2) / (PATCH * PATCH), index
 
 
 def _map_images(fn, n: int):
@@ -108,22 +128,31 @@ def _map_images(fn, n: int):
 
 def match_exact(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, chunk: int | None = None,
                 max_elements: int | None = None, dtype: torch.dtype | None = None,
-                per_image: bool | None = None) -> Match:
+                per_image: bool | None = None, backend: str = "auto") -> Match:
     """Exact best match for every target position (see module docstring for S).
 
     ``feat_t`` (B, C, H, W), ``feat_r`` (B, C, Hr, Wr). Target positions are processed ``chunk`` at a time so
     a similarity block never exceeds ``max_elements`` floats (``chunk=None`` picks the largest such chunk;
-    default 2**20 per image on CPU — small enough to stay in cache — and 2**24 per batch on GPU).
+    default 2**21 per image on CPU — small enough to stay in cache — and 2**24 per batch on GPU).
     ``dtype=torch.bfloat16`` runs the products in bf16 (AMX on CPU, tensor cores on GPU) and re-scores the
     chosen matches in fp32. ``per_image`` (default: on CPU) spreads images over CPU cores.
-    Returns a ``Match`` of shape (B, H, W).
+    ``backend``: ``"torch"`` (this function's chunked products), ``"triton"`` (the fused kernel of
+    ``correspondence_triton``), or ``"auto"``: Triton for CUDA tensors when the package is installed, else
+    torch. Returns a ``Match`` of shape (B, H, W).
     """
     _check(feat_t, feat_r, patch)
+    if backend not in ("auto", "torch", "triton"):
+        raise ValueError(f"backend must be auto, torch or triton; got {backend!r}")
+    if backend != "torch":
+        from chromalab.reference import correspondence_triton as fused
+
+        if backend == "triton" or (feat_t.is_cuda and fused.available(feat_t)):
+            return fused.match_exact_triton(feat_t, feat_r, patch, dtype=dtype)
     b, _, h, w = feat_t.shape
     nr = feat_r.shape[-2] * feat_r.shape[-1]
     per_image = feat_t.device.type == "cpu" if per_image is None else per_image
     if per_image:
-        size = chunk or max(1, (max_elements or 2 ** 20) // max(1, nr))
+        size = chunk or max(1, (max_elements or 2 ** 21) // max(1, nr))
         out = _map_images(lambda i: _exact_block(feat_t[i:i + 1], feat_r[i:i + 1], size, dtype), b)
         sim, index = torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
     else:

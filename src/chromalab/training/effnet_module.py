@@ -72,8 +72,10 @@ class EffnetColorizationModule(L.LightningModule):
         l_norm, ab = batch
         if self.encoder_frozen() and self.net.encoder.training:
             self.net.encoder.eval()
-        parts = colorization_loss(self.net(l_norm), ab, self.config.l1_weight, self.config.chroma_weight,
-                                  self.config.mse_weight)
+        each = [colorization_loss(pred, ab, self.config.l1_weight, self.config.chroma_weight,
+                                  self.config.mse_weight) for pred in self.net.forward_each(l_norm)]
+        # Each decoder of an ensemble learns on its own loss (not the average's), so they stay independent.
+        parts = {k: torch.stack([e[k] for e in each]).mean() for k in each[0]}
         n = len(l_norm)
         self.log("train/loss", parts["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=n)
         self.log("train/l1", parts["l1"], on_step=False, on_epoch=True, batch_size=n)
