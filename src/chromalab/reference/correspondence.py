@@ -103,11 +103,7 @@ def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dt
     if dtype == torch.float32:
         return torch.cat(vals, 1) / (PATCH * PATCH), index
     # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
-    view_r = _patch_view(fr, torch.float32)
-    wr = fr.shape[-1]
-    picked = view_r[torch.arange(b, device=index.device)[:, None], index // wr, index % wr]  # (B, Nt, 3, 3C)
-    t32 = _patch_view(ft, torch.float32).reshape(b, -1, 9 * c)
-    return (t32 * picked.reshape(b, -1, 9 * c)).sum(2) / (PATCH * PATCH), index
+    return patch_similarity(ft, fr, index.view(b, *ft.shape[-2:])).view(b, -1), index
 
 
 def _map_images(fn, n: int):
@@ -176,8 +172,13 @@ def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Te
     """S(p, index[p]) for a given match field: feats (B, C, H, W) / (B, C, Hr, Wr), index (B, H, W) long
     → (B, H, W) float32."""
     _check(feat_t, feat_r, PATCH)
-    b, _, h, w = feat_t.shape
-    return _gather_similarity(_rows(feat_t), _rows(feat_r), index.reshape(b, -1)).view(b, h, w)
+    b, c, h, w = feat_t.shape
+    flat, wr = index.reshape(b, -1), feat_r.shape[-1]
+    # only the chosen reference patches are copied out of the in-place patch view
+    picked = _patch_view(feat_r, torch.float32)[torch.arange(b, device=flat.device)[:, None], flat // wr,
+                                                 flat % wr]  # (B, HW, 3, 3C)
+    rows = _patch_view(feat_t, torch.float32).reshape(b, -1, 9 * c)
+    return ((rows * picked.reshape(b, -1, 9 * c)).sum(2) / (PATCH * PATCH)).view(b, h, w)
 
 
 def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, iters: int = 8,
