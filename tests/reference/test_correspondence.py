@@ -64,6 +64,20 @@ def test_exact_equals_brute_force():
         torch.testing.assert_close(m.similarity.double(), want_sim, atol=1e-5, rtol=0)
 
 
+def test_exact_first_maximum_across_argmax_groups():
+    """A reference longer than one argmax group (padded to whole groups) with exact ties: one-hot
+    features repeating every 3 columns make many patches score exactly the same, and the first in flat
+    order must win, as in the brute-force loop."""
+    g = torch.Generator().manual_seed(3)
+    cols = torch.randint(0, 4, (11, 3), generator=g).repeat(1, 5)[:, :13]  # (11, 13), period 3 in x
+    fr = F.one_hot(cols, 4).permute(2, 0, 1)[None].float()  # (1, 4, 11, 13): 143 positions, 3 groups
+    ft = F.one_hot(torch.randint(0, 4, (4, 5), generator=g), 4).permute(2, 0, 1)[None].float()
+    want_idx, _ = brute_force(ft, fr)
+    for chunk in (None, 3):
+        for dtype in (None, torch.bfloat16):
+            assert torch.equal(match_exact(ft, fr, chunk=chunk, dtype=dtype).index, want_idx)
+
+
 def test_exact_with_tiny_memory_budget_is_still_exact():
     ft, fr = smooth_features(1, 1, 4, 8, 8), smooth_features(2, 1, 4, 9, 9)
     a, b = match_exact(ft, fr), match_exact(ft, fr, max_elements=81)

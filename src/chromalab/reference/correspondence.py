@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 PATCH = 3
+_GROUP = 64  # reference rows per group in the two-stage argmax of _exact_block
 
 __all__ = ["Match", "Matches", "match_exact", "match_patchmatch", "match_both", "patch_similarity",
            "warp", "cycle_consistent", "normalize_features", "upsample_index"]
@@ -67,14 +68,35 @@ def _unfold(feat: torch.Tensor) -> torch.Tensor:
     return F.unfold(feat, kernel_size=PATCH, padding=PATCH // 2)
 
 
-def _patch_view(feat: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """(B, C, H, W) → (B, H, W, 3, 3C) view: for each position its zero-padded 3x3 patch of normalised
-    features as 3 rows (dy) of 3 neighbours' C-vectors (dx, c), read in place from a padded channels-last
-    copy — the same numbers as ``_unfold``, ordered (dy, dx, c), without an im2col pass."""
-    b, c, h, w = feat.shape
-    x = F.pad(normalize_features(feat).to(dtype), (1, 1, 1, 1)).permute(0, 2, 3, 1).contiguous()
+def _padded(feat: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (B, H+2, W+2, C) float32: normalised features, zero-padded by one position,
+    channels-last, contiguous — the one copy that patch rows and re-scoring read from."""
+    return F.pad(normalize_features(feat), (1, 1, 1, 1)).permute(0, 2, 3, 1).contiguous()
+
+
+def _patch_rows(x: torch.Tensor) -> torch.Tensor:
+    """(B, H+2, W+2, C) from ``_padded`` → (B, H, W, 3, 3C) view: for each position its zero-padded 3x3
+    patch as 3 rows (dy) of 3 neighbours' C-vectors (dx, c), read in place — the same numbers as
+    ``_unfold``, ordered (dy, dx, c), without an im2col pass."""
+    b, hp, wp, c = x.shape
     st = x.stride()
-    return x.as_strided((b, h, w, 3, 3 * c), (st[0], st[1], st[2], st[1], 1))
+    return x.as_strided((b, hp - 2, wp - 2, 3, 3 * c), (st[0], st[1], st[2], st[1], 1))
+
+
+def _rescore(xt: torch.Tensor, xr: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """S(p, index[p]) in float32 from ``_padded`` copies xt (B, H+2, W+2, C), xr (B, Hr+2, Wr+2, C) and
+    ``index`` (B, H, W) flat into Hr*Wr → (B, H, W). One row gather of the 9 neighbours of every chosen
+    reference position, multiplied in place with the target's patch rows."""
+    b, hp, wp, c = xt.shape
+    hrp, wrp = xr.shape[1:3]
+    flat = index.reshape(b, -1)
+    wr = wrp - 2
+    # flat index of each chosen patch's top-left corner in the padded reference, across the batch
+    corner = (flat // wr) * wrp + flat % wr + torch.arange(b, device=flat.device)[:, None] * (hrp * wrp)
+    offsets = (torch.arange(3, device=flat.device)[:, None] * wrp + torch.arange(3, device=flat.device)).view(-1)
+    picked = xr.view(-1, c).index_select(0, (corner[:, :, None] + offsets).view(-1))  # (B*HW*9, C)
+    picked = picked.view(b, hp - 2, wp - 2, 3, 3 * c)
+    return (_patch_rows(xt) * picked).sum((3, 4)) / (PATCH * PATCH)
 
 
 def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dtype | None
@@ -82,28 +104,46 @@ def _exact_block(ft: torch.Tensor, fr: torch.Tensor, chunk: int, dtype: torch.dt
     """(B, C, H, W) target, (B, C, Hr, Wr) reference → (similarity (B, HW) fp32, index (B, HW)).
 
     Chunks of target positions × all reference positions as one matrix product each, written into one
-    reused buffer (no fresh pages per chunk) and reduced at once to a running argmax, so only a
-    (B, chunk, Nr) block of S exists at a time.
+    reused buffer (no fresh pages per chunk) and reduced at once to the argmax, so only a (B, Nr, chunk)
+    block of S exists at a time. The block is laid out reference-major (B, Nr, chunk): the product is
+    faster that way, and the argmax becomes a vectorised max over groups of ``_GROUP`` consecutive
+    reference rows, then a max-with-index over the few group maxima and one over the chosen group's rows
+    — on CPU several times cheaper than a max-with-index over every element. Groups are consecutive, so
+    the first maximum in flat order is still the one returned.
     """
     dtype = dtype or torch.float32
     b, c = ft.shape[:2]
-    t = _patch_view(ft, dtype).reshape(b, -1, 9 * c)  # (B, Nt, 9C) rows
-    r = _patch_view(fr, dtype).reshape(b, -1, 9 * c).transpose(1, 2)  # (B, 9C, Nr), a transposed view
-    nt = t.shape[1]
-    buf = torch.empty(b, min(chunk, nt), r.shape[2], dtype=dtype, device=t.device)
+    k = 9 * c
+    xt, xr = _padded(ft), _padded(fr)
+    t = _patch_rows(xt.to(dtype)).reshape(b, -1, k)  # (B, Nt, 9C) rows (a copy: rows overlap in place)
+    rv = _patch_rows(xr.to(dtype))
+    nt, nr = t.shape[1], rv.shape[1] * rv.shape[2]
+    g = min(_GROUP, nr)
+    ng = -(-nr // g)
+    # reference rows padded to whole groups by repeating the last row: a repeat scores the same as its
+    # original and comes later in flat order, so it is never the first maximum (index stays < Nr)
+    r = torch.empty(b, ng * g, k, dtype=dtype, device=t.device)
+    r[:, :nr].view(rv.shape).copy_(rv)
+    r[:, nr:] = r[:, nr - 1:nr]
+    buf = torch.empty(b, ng * g, min(chunk, nt), dtype=dtype, device=t.device)
+    bidx = torch.arange(b, device=t.device)[:, None]
     vals, idxs = [], []
     for start in range(0, nt, chunk):
         rows = t[:, start:start + chunk]
-        out = buf[:, :rows.shape[1]]
-        torch.bmm(rows, r, out=out)
-        best, arg = out.max(dim=2)
+        n = rows.shape[1]
+        out = buf[:, :, :n] if n == buf.shape[2] else buf.new_empty(b, ng * g, n)
+        torch.bmm(r, rows.transpose(1, 2), out=out)
+        groups = out.view(b, ng, g, n)
+        grp = groups.amax(2).max(1)[1]  # (B, n): first group holding the maximum
+        cand = groups[bidx, grp, :, torch.arange(n, device=t.device)]  # (B, n, G): that group's scores
+        best, within = cand.max(2)
         vals.append(best.float())
-        idxs.append(arg)
+        idxs.append(grp * g + within)
     index = torch.cat(idxs, 1)
     if dtype == torch.float32:
         return torch.cat(vals, 1) / (PATCH * PATCH), index
     # re-score the chosen matches in fp32: similarities carry no reduced-precision rounding
-    return patch_similarity(ft, fr, index.view(b, *ft.shape[-2:])).view(b, -1), index
+    return _rescore(xt, xr, index.view(b, *ft.shape[-2:])).view(b, -1), index
 
 
 def _map_images(fn, n: int):
@@ -172,13 +212,7 @@ def patch_similarity(feat_t: torch.Tensor, feat_r: torch.Tensor, index: torch.Te
     """S(p, index[p]) for a given match field: feats (B, C, H, W) / (B, C, Hr, Wr), index (B, H, W) long
     → (B, H, W) float32."""
     _check(feat_t, feat_r, PATCH)
-    b, c, h, w = feat_t.shape
-    flat, wr = index.reshape(b, -1), feat_r.shape[-1]
-    # only the chosen reference patches are copied out of the in-place patch view
-    picked = _patch_view(feat_r, torch.float32)[torch.arange(b, device=flat.device)[:, None], flat // wr,
-                                                 flat % wr]  # (B, HW, 3, 3C)
-    rows = _patch_view(feat_t, torch.float32).reshape(b, -1, 9 * c)
-    return ((rows * picked.reshape(b, -1, 9 * c)).sum(2) / (PATCH * PATCH)).view(b, h, w)
+    return _rescore(_padded(feat_t), _padded(feat_r), index)
 
 
 def match_patchmatch(feat_t: torch.Tensor, feat_r: torch.Tensor, patch: int = 3, iters: int = 8,
