@@ -8,7 +8,8 @@
 #
 # Recipe, chosen by measurement (docs/default-model.md, MODEL_CARD.md): crops of 128 px with scale jitter
 # and flips (ImageFolder's training augmentation), batch 16, AdamW lr 5e-4 with weight decay 0.05, plain L1
-# on ab, the pretrained encoder frozen throughout (batch-norm statistics included), a lighter decoder,
+# on ab, the pretrained encoder frozen throughout (batch-norm statistics included), a lighter decoder with
+# a 64-channel global-feature branch,
 # 120 epochs keeping the best by validation MAE, bf16 autocast; three such runs (seeds 0, 1, 2) whose
 # decoders are averaged as one ensemble on the shared frozen encoder; then flip averaging at inference and
 # a chroma scale fitted on the validation split (scripts/calibrate_chroma.py). The test split is only
@@ -29,7 +30,7 @@ for SEED in $SEEDS; do
   "$BIN/chromalab" train --variant unet-effnet-lite0 --data "$DATA" --out "$OUT/seed$SEED" \
       --size 128 --batch 16 --epochs "$EPOCHS" --lr 5e-4 --seed "$SEED" --precision bf16-mixed \
       --set l1_weight=1 --set chroma_weight=0 --set mse_weight=0 --set freeze_encoder_epochs=100000 \
-      --set decoder=96,64,48,32,16 --set weight_decay=0.05 --set flip_average=true
+      --set decoder=96,64,48,32,16 --set weight_decay=0.05 --set flip_average=true --set global_features=64
   RUNS+=("$OUT/seed$SEED")
 done
 "$BIN/chromalab" export "${RUNS[@]}" --out "$DEST"

@@ -181,3 +181,39 @@ def test_export_of_several_runs_ships_one_ensemble(tmp_path):
     x = torch.rand(1, 1, 32, 32) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(both(x), (a(x) + b(x)) / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("global_features", [0, 8])
+def test_global_features_carry_whole_photo_context(global_features):
+    """Changing the far end of a wide photo reaches the other end's colours only through the global
+    vector: the convolutional receptive field stops well short of 1500 px."""
+    torch.manual_seed(0)
+    # the pretrained encoder: a random one's activations all but vanish by stride 32
+    net = _tiny(global_features=global_features, pretrained=True).build().eval()
+    x = torch.rand(1, 1, 64, 2048) * 2 - 1
+    y = x.clone()
+    y[..., 1536:] = 1.0  # the far quarter turns white
+    with torch.no_grad():
+        near = (net(x)[..., :256] - net(y)[..., :256]).abs().max()
+        if not global_features:
+            assert near == 0  # bit for bit: nothing reaches that far
+            return
+        enc = net.encoder
+        gx, gy = (enc.global_vector(enc(l_to_encoder_input(v))[-1]) for v in (x, y))
+    assert (gx - gy).abs().max() > 0.1  # the whole-photo vector sees the change ...
+    assert near > 0  # ... and carries it to the near end (weakly, at random decoder init)
+
+
+def test_global_features_save_and_combine():
+    torch.manual_seed(0)
+    a = _tiny(global_features=8).build().eval()
+    assert sum(k.startswith("encoder.net._conv_head") for k in a.state_dict()) == 1
+    again = a.cfg.build().eval()
+    again.load_state_dict(a.state_dict())
+    x = torch.rand(1, 1, 40, 56) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(again(x), a(x), atol=1e-6)
+    b = _tiny(global_features=0).build()
+    b.encoder.net.load_state_dict(a.encoder.net.state_dict(), strict=False)
+    with pytest.raises(ValueError, match="global_features"):
+        combine_decoders([a, b])

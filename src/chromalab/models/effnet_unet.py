@@ -32,6 +32,7 @@ from chromalab.models.registry import config_type, register
 #  112 ch /16 after block 10, 320 ch /32 after block 15.)
 SKIP_BLOCKS = (0, 2, 4, 10, 15)
 SKIP_CHANNELS = (16, 24, 40, 112, 320)
+HEAD_CHANNELS = 1280  # the pretrained head conv's output, pooled into the global-feature vector
 STRIDE = 32
 
 
@@ -64,8 +65,9 @@ def one_channel_stem(stem: nn.Conv2d) -> nn.Conv2d:
     return one
 
 
-def lite0_backbone(pretrained: bool) -> nn.Module:
-    """EfficientNet-Lite0 (ImageNet weights if ``pretrained``) with a 1-channel stem (summed RGB weights)."""
+def lite0_backbone(pretrained: bool, head: bool = False) -> nn.Module:
+    """EfficientNet-Lite0 (ImageNet weights if ``pretrained``) with a 1-channel stem (summed RGB weights);
+    ``head`` keeps the pretrained 320→1280 head conv + batch norm (the global-feature branch reads it)."""
     from efficientnet_lite_pytorch import EfficientNet
 
     net = EfficientNet.from_name("efficientnet-lite0")
@@ -73,17 +75,19 @@ def lite0_backbone(pretrained: bool) -> nn.Module:
         state = torch.load(pretrained_weights_path(), map_location="cpu", weights_only=True)
         net.load_state_dict(state)
     net._conv_stem = one_channel_stem(net._conv_stem)
-    # Only the feature blocks are used: drop the classifier head (conv 320→1280 and fc) to save weights.
-    del net._conv_head, net._bn1, net._fc, net._avg_pooling, net._dropout
+    # Only the feature blocks (and, for global features, the head conv) are used: drop the rest.
+    del net._fc, net._avg_pooling, net._dropout
+    if not head:
+        del net._conv_head, net._bn1
     return net
 
 
 class Lite0Encoder(nn.Module):
     """Features ``[/2, /4, /8, /16, /32]`` (channels ``SKIP_CHANNELS``) of a 1-channel EfficientNet-Lite0."""
 
-    def __init__(self, pretrained: bool):
+    def __init__(self, pretrained: bool, head: bool = False):
         super().__init__()
-        self.net = lite0_backbone(pretrained)
+        self.net = lite0_backbone(pretrained, head)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         net = self.net
@@ -96,6 +100,12 @@ class Lite0Encoder(nn.Module):
             if i in SKIP_BLOCKS:
                 feats.append(x)
         return feats
+
+    def global_vector(self, last: torch.Tensor) -> torch.Tensor:
+        """Stride-32 features ``(B, 320, h, w)`` → ``(B, 1280)``: the pretrained head conv, batch norm and
+        activation, averaged over the image — the vector ImageNet's classifier reads (needs ``head``)."""
+        net = self.net
+        return net._swish(net._bn1(net._conv_head(last))).mean((2, 3))
 
 
 @config_type
@@ -116,6 +126,9 @@ class EffnetUnetConfig:
     ``decoders``: an ensemble of that many decoders on the one shared encoder, their ab averaged at
     inference (each trains on its own loss; ``combine_decoders`` joins separately trained runs). Where
     the decoders disagree on a hue the average is muted, which is what a wrong guess should be.
+    ``global_features``: when > 0, a global-feature branch: the pretrained head's whole-image 1280-vector
+    (what the ImageNet classifier reads) is projected to that many channels and joined to the stride-32
+    features at every position, so each decoder sees the whole photo's content (Iizuka et al. 2016).
     """
 
     family: ClassVar[str] = "effnet"
@@ -130,6 +143,7 @@ class EffnetUnetConfig:
     flip_average: bool = False
     chroma_scale: float = 1.0
     decoders: int = 1
+    global_features: int = 0
 
     def build(self) -> nn.Module:
         return EffnetUnet(self)
@@ -144,21 +158,28 @@ class EffnetUnetConfig:
 
 
 class Lite0Decoder(nn.Module):
-    """Encoder features ``[/2 … /32]`` and network L → ab ``(B, 2, H, W)`` in [-1, 1] (padded size)."""
+    """Encoder features ``[/2 … /32]`` and network L (and, with ``global_features``, the encoder's
+    ``(B, 1280)`` global vector) → ab ``(B, 2, H, W)`` in [-1, 1] (padded size)."""
 
-    def __init__(self, widths: tuple[int, ...]):
+    def __init__(self, widths: tuple[int, ...], global_features: int = 0):
         super().__init__()
         skips = list(reversed(SKIP_CHANNELS[:-1])) + [1]  # 112, 40, 24, 16 channels, then L itself
-        cin = SKIP_CHANNELS[-1]
+        cin = SKIP_CHANNELS[-1] + global_features
+        self.glob = (nn.Sequential(nn.Linear(HEAD_CHANNELS, global_features), nn.ReLU(inplace=True))
+                     if global_features else None)
         self.fuse = nn.ModuleList()
         for skip, width in zip(skips, widths, strict=True):
             self.fuse.append(nn.Sequential(ConvBlock(cin + skip, width), ConvBlock(width, width)))
             cin = width
         self.head = nn.Conv2d(cin, 2, 3, 1, 1)
 
-    def forward(self, feats: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    def forward(self, feats: list[torch.Tensor], x: torch.Tensor, gvec: torch.Tensor | None = None
+                ) -> torch.Tensor:
         skips = feats[-2::-1] + [x]
         y = feats[-1]
+        if self.glob is not None:
+            g = self.glob(gvec.to(y.dtype))
+            y = torch.cat([y, g[:, :, None, None].expand(-1, -1, *y.shape[-2:])], 1)
         for fuse, skip in zip(self.fuse, skips, strict=True):
             y = F.interpolate(y, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             y = fuse(torch.cat([y, skip.to(y.dtype)], 1))
@@ -173,8 +194,9 @@ class EffnetUnet(nn.Module):
         if cfg.decoders < 1:
             raise ValueError(f"decoders must be at least 1, got {cfg.decoders}")
         self.cfg = cfg
-        self.encoder = Lite0Encoder(cfg.pretrained)
-        self.decoders = nn.ModuleList(Lite0Decoder(cfg.decoder) for _ in range(cfg.decoders))
+        self.encoder = Lite0Encoder(cfg.pretrained, head=cfg.global_features > 0)
+        self.decoders = nn.ModuleList(Lite0Decoder(cfg.decoder, cfg.global_features)
+                                      for _ in range(cfg.decoders))
         self._register_load_state_dict_pre_hook(_single_decoder_keys)
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
@@ -191,7 +213,8 @@ class EffnetUnet(nn.Module):
         """Every decoder's ab: ``(K, B, 2, H, W)`` in [-1, 1], K = ``cfg.decoders``; the encoder runs once."""
         x, (h, w) = pad_to_multiple(l_norm, STRIDE)
         feats = self.encoder(l_to_encoder_input(x))
-        return torch.stack([dec(feats, x)[..., :h, :w] for dec in self.decoders])
+        gvec = self.encoder.global_vector(feats[-1]) if self.cfg.global_features else None
+        return torch.stack([dec(feats, x, gvec)[..., :h, :w] for dec in self.decoders])
 
 
 def _single_decoder_keys(state, prefix, *args) -> None:
@@ -215,6 +238,8 @@ def combine_decoders(models: list[EffnetUnet], atol: float = 1e-3) -> EffnetUnet
     for m in models[1:]:
         if m.cfg.decoder != first.cfg.decoder:
             raise ValueError(f"decoder widths differ: {m.cfg.decoder} vs {first.cfg.decoder}")
+        if m.cfg.global_features != first.cfg.global_features:
+            raise ValueError(f"global_features differ: {m.cfg.global_features} vs {first.cfg.global_features}")
         for k, v in m.encoder.state_dict().items():
             if v.is_floating_point() and not torch.allclose(v.float(), enc[k].float(), rtol=atol, atol=atol):
                 raise ValueError(f"encoders differ at {k}: only models trained with a frozen encoder combine")
