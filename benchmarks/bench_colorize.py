@@ -30,7 +30,7 @@ def main() -> None:
     import skimage.data
     from PIL import Image
 
-    from chromalab.colorize import Colorizer
+    from chromalab.inference.colorizer import Colorizer
 
     grey = Image.fromarray(skimage.data.astronaut()).convert("L").resize((args.size, args.size))
     rgb = np.repeat(np.asarray(grey, dtype=np.float32)[..., None] / 255.0, 3, 2)

@@ -27,7 +27,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from chromalab.reference.correspondence import _unfold, match_exact, match_patchmatch, normalize_features
+from chromalab.ops.correspondence import match_exact, match_patchmatch, normalize_features
+from chromalab.ops.correspondence.common import _unfold
 
 
 def triton_ok() -> bool:

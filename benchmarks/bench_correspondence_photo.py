@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from chromalab.reference.correspondence import match_exact, match_patchmatch
+from chromalab.ops.correspondence import match_exact, match_patchmatch
 
 
 def smooth(seed: int, c: int, h: int, w: int) -> torch.Tensor:

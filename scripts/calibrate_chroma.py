@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from chromalab.colorize import Colorizer
+from chromalab.inference.colorizer import Colorizer
 from chromalab.evaluation.evaluate import evaluate_fn, load_photos
 from chromalab.models.io import load_model, read_json, write_json
 

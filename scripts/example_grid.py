@@ -13,10 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from chromalab import lab
-from chromalab.colorize import Colorizer
+from chromalab.core import lab
+from chromalab.inference.colorizer import Colorizer
 from chromalab.evaluation.evaluate import load_photos, no_colour
-from chromalab.imageio import save_rgb
+from chromalab.core.imageio import save_rgb
 
 
 def main() -> None:

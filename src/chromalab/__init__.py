@@ -14,7 +14,7 @@ __all__ = ["Colorizer", "train", "evaluate", "compare", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "Colorizer":
-        from chromalab.colorize import Colorizer
+        from chromalab.inference.colorizer import Colorizer
         return Colorizer
     if name == "train":
         from chromalab.training.train import train

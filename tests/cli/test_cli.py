@@ -8,8 +8,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from chromalab.cli import app
-
-from ..conftest import sample_rgb
+from tests.conftest import sample_rgb
 
 runner = CliRunner()
 

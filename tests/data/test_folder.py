@@ -4,8 +4,7 @@ import numpy as np
 from PIL import Image
 
 from chromalab.data.folder import ImageFolder, file_hash, split_of
-
-from ..conftest import synthetic_rgb
+from tests.conftest import synthetic_rgb
 
 
 def test_items_are_l_and_ab_in_network_range(photo_dir):

@@ -3,7 +3,7 @@ import pytest
 import torch
 from skimage.color import lab2rgb
 
-from chromalab import lab
+from chromalab.core import lab
 from chromalab.models.effnet_unet import (
     SKIP_CHANNELS,
     EffnetUnetConfig,
@@ -13,8 +13,7 @@ from chromalab.models.effnet_unet import (
     pretrained_weights_path,
 )
 from chromalab.models.registry import get_config
-
-from ..conftest import sample_rgb
+from tests.conftest import sample_rgb
 
 
 def test_encoder_input_is_the_grey_srgb_value_tf_lite_normalised():

@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from chromalab.colorize import Colorizer
+from chromalab.inference.colorizer import Colorizer
 from chromalab.models.io import load_model
 from chromalab.models.registry import get_config
 from chromalab.training.gan_module import GanModule

@@ -6,8 +6,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from chromalab.web import WebSettings, create_app
-
-from ..conftest import sample_rgb
+from tests.conftest import sample_rgb
 
 
 def png_bytes(arr: np.ndarray) -> bytes:

@@ -8,8 +8,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from chromalab.web import create_app
-
-from .conftest import png_bytes
+from tests.web.conftest import png_bytes
 
 
 def post(client, data: bytes, **form):
@@ -63,7 +62,7 @@ def test_error_paths(client, grey_png):
 
 
 def test_reference_guided_colorize(client, grey_png):
-    from ..conftest import sample_rgb
+    from tests.conftest import sample_rgb
     ref = png_bytes(sample_rgb("coffee", 96))
     res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", ref)})
     assert res.status_code == 200  # model "default" + a reference → the shipped reference-guided model

@@ -29,9 +29,9 @@ def colorize_command(
     from rich.console import Console
     from rich.progress import Progress
 
-    from chromalab.colorize import Colorizer
-    from chromalab.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
-    from chromalab.postprocess import adjust_colour
+    from chromalab.core.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
+    from chromalab.inference.colorizer import Colorizer
+    from chromalab.ops.colour import adjust_colour
 
     errors: list[str] = []
     jobs: list[tuple[Path, Path]] = []
@@ -51,7 +51,7 @@ def colorize_command(
         fail(str(e))
     refs: list[tuple[str, object]] = [("", None)]
     if reference:
-        from chromalab.reference.colorizer import ReferenceColorizer, load_reference
+        from chromalab.inference.reference import ReferenceColorizer, load_reference
         if not isinstance(colorizer, ReferenceColorizer):
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
         try:

@@ -24,8 +24,8 @@ def build_command(
     flickr_licenses: str = typer.Option("1,2,3,4,5,6,9,10", help="Flickr licence ids (default: Creative Commons)."),
 ) -> None:
     """Build a train/val/test image folder with a manifest; rerun to resume after an interruption."""
-    from chromalab.dataset.build import build_dataset
-    from chromalab.dataset.sources import SourceOptions
+    from chromalab.data.build.build import build_dataset
+    from chromalab.data.build.sources import SourceOptions
 
     if domain not in (None, "portrait", "landscape"):
         fail("--domain must be portrait or landscape")

@@ -29,7 +29,7 @@ def similarity_train(
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
 ) -> None:
     """Train a similarity network as a classifier; prints the validation accuracy."""
-    from chromalab.reference.similarity_train import train_similarity
+    from chromalab.training.similarity import train_similarity
 
     if not data.is_dir():
         fail(f"{data}: not a folder")
@@ -88,10 +88,10 @@ def reference_evaluate(
     grid: Path = typer.Option(None, help="Also write an example grid PNG (first model)."),
 ) -> None:
     """Metrics with three reference kinds (distorted truth, unrelated photo, none), with and without correspondence."""
-    from chromalab.colorize import Colorizer
     from chromalab.evaluation.evaluate import format_table
-    from chromalab.reference.colorizer import ReferenceColorizer
-    from chromalab.reference.evaluate import evaluate_reference, example_grid
+    from chromalab.evaluation.reference import evaluate_reference, example_grid
+    from chromalab.inference.colorizer import Colorizer
+    from chromalab.inference.reference import ReferenceColorizer
 
     try:
         report = evaluate_reference(models, data, split=split, size=size, out=out, progress=True)

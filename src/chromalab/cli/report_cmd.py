@@ -20,8 +20,8 @@ def report_command(
     title: str = typer.Option("chromalab report"),
 ) -> None:
     """One HTML page: leaderboard with the no-colour baseline, the same photos for every model, curves."""
-    from chromalab.report import report_data, write_report
-    from chromalab.rundb import RunDB
+    from chromalab.runs.registry import RunDB
+    from chromalab.runs.report import report_data, write_report
 
     with RunDB(db) as reg:
         for p in import_ or []:

@@ -24,7 +24,7 @@ def runs_list(
     """List registered runs (with their mean test MAE) as a table."""
     if ctx.invoked_subcommand is not None:
         return
-    from chromalab.rundb import RunDB
+    from chromalab.runs.registry import RunDB
 
     if not db.is_file():
         fail(f"{db}: no run registry yet (chromalab runs import RUN_OR_SWEEP_DIR --db {db})")
@@ -52,7 +52,7 @@ def runs_import(
     domain: str = typer.Option(None, help="Tag the imported runs with a domain."),
 ) -> None:
     """Import run folders (their config, history and evaluation) or an external tool's outputs."""
-    from chromalab.rundb import RunDB
+    from chromalab.runs.registry import RunDB
 
     if external and data is None:
         fail("--external needs --data (the photos the outputs were made from)")

@@ -25,7 +25,7 @@ def sweep_command(
 
     Run it again with the same --out to continue an interrupted sweep: finished runs are kept.
     """
-    from chromalab.sweep import format_sweep_table, sweep
+    from chromalab.runs.sweep import format_sweep_table, sweep
 
     if not data.is_dir():
         fail(f"{data}: not a folder")

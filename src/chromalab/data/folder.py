@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from chromalab import lab
-from chromalab.imageio import ImageError, iter_image_files, load_rgb
+from chromalab.core import lab
+from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
 
 SplitName = Literal["train", "val", "test", "all"]
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train, val, test

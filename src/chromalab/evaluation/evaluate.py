@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from chromalab import lab
-from chromalab.colorize import Colorizer
+from chromalab.core import lab
 from chromalab.data.folder import ImageFolder
 from chromalab.evaluation.metrics import all_metrics, summarize
+from chromalab.inference.colorizer import Colorizer
 from chromalab.models.io import write_json
 
 BASELINE = "no-colour"

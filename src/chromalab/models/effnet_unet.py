@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from chromalab import lab
+from chromalab.core import lab
 from chromalab.models.blocks import ConvBlock, pad_to_multiple
 from chromalab.models.registry import config_type, register
 
@@ -48,7 +48,7 @@ def pretrained_weights_path() -> str:
 def l_to_encoder_input(l_norm: torch.Tensor) -> torch.Tensor:
     """Network L ``(B, 1, H, W)`` in [-1, 1] → the grey photo's sRGB value, TF-Lite normalised (≈[-1, 1]).
 
-    Computed with the one Lab convention of ``chromalab.lab`` (L with ab = 0 → sRGB grey, in float32).
+    Computed with the one Lab convention of ``chromalab.core.lab`` (L with ab = 0 → sRGB grey, in float32).
     """
     with torch.autocast(device_type=l_norm.device.type, enabled=False):
         L = lab.denormalize_l(l_norm.float())

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from chromalab.imageio import atomic_write_bytes, make_readable, temp_path_beside
+from chromalab.core.imageio import atomic_write_bytes, make_readable, temp_path_beside
 from chromalab.models.registry import config_from_dict, config_to_dict
 
 CONFIG_NAME = "config.json"

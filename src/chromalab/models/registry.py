@@ -36,7 +36,7 @@ def register(name: str, config: Any) -> Any:
 
 def _ensure_loaded() -> None:
     # Importing the variant modules registers their names.
-    from chromalab.models import variants  # noqa: F401
+    from chromalab.models import zoo  # noqa: F401
 
 
 def names(family: str | None = None) -> list[str]:

@@ -16,7 +16,7 @@ import lightning as L
 import numpy as np
 import torch
 
-from chromalab.imageio import save_rgb
+from chromalab.core.imageio import save_rgb
 from chromalab.models.io import read_json, save_weights, write_json
 
 

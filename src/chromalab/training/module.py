@@ -8,7 +8,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
-from chromalab import lab
+from chromalab.core import lab
 
 
 class ColorizationModule(L.LightningModule):

@@ -25,8 +25,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from chromalab import __version__
-from chromalab.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
-from chromalab.postprocess import adjust_colour
+from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
+from chromalab.ops.colour import adjust_colour
 from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
 
@@ -126,7 +126,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
         colorizer = await pool.run(store.get, model)
-        from chromalab.reference.colorizer import ReferenceColorizer, load_reference
+        from chromalab.inference.reference import ReferenceColorizer, load_reference
         takes_ref = isinstance(colorizer, ReferenceColorizer)
         if use_ref and not takes_ref:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")

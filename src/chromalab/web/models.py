@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chromalab.colorize import PACKAGE_MODELS, Colorizer, shipped_models
+from chromalab.inference.colorizer import PACKAGE_MODELS, Colorizer, shipped_models
 from chromalab.models.io import read_json
 
 

@@ -1,1 +1,0 @@
-"""Reference-guided colorization: feature networks, dense correspondence, a colorizer guided by a reference photo."""
