@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from chromalab.inference.colorizer import Colorizer
+from chromalab.core.jsonio import read_json, write_json
 from chromalab.evaluation.evaluate import evaluate_fn, load_photos
-from chromalab.models.io import load_model, read_json, write_json
+from chromalab.inference.colorizer import Colorizer
+from chromalab.models.io import load_model
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from chromalab.core import lab
-from chromalab.inference.colorizer import Colorizer
-from chromalab.evaluation.evaluate import load_photos, no_colour
 from chromalab.core.imageio import save_rgb
+from chromalab.evaluation.evaluate import load_photos, no_colour
+from chromalab.inference.colorizer import Colorizer
 
 
 def main() -> None:

@@ -3,7 +3,8 @@ import shutil
 import numpy as np
 from PIL import Image
 
-from chromalab.data.folder import ImageFolder, file_hash, split_of
+from chromalab.data.folder import ImageFolder
+from chromalab.data.splits import file_hash, split_of
 from tests.conftest import synthetic_rgb
 
 

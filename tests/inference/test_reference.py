@@ -31,8 +31,8 @@ def test_load_routes_reference_runs_and_keeps_plain_colorizer(tiny_reference_run
 def test_two_references_give_measurably_different_outputs(tiny_reference_run):
     col = Colorizer.load(tiny_reference_run)
     grey = _rgb("astronaut", 48)
-    a = col.colorize(grey, _rgb("coffee"))
-    b = col.colorize(grey, _rgb("chelsea"))
+    a = col.colorize(grey, reference=_rgb("coffee"))
+    b = col.colorize(grey, reference=_rgb("chelsea"))
     none = col.colorize(grey)
     assert a.shape == b.shape == none.shape == grey.shape
     assert np.abs(a - b).mean() > 1e-3

@@ -4,14 +4,9 @@ import torch
 from skimage.color import lab2rgb
 
 from chromalab.core import lab
-from chromalab.models.effnet_unet import (
-    SKIP_CHANNELS,
-    EffnetUnetConfig,
-    combine_decoders,
-    l_to_encoder_input,
-    one_channel_stem,
-    pretrained_weights_path,
-)
+from chromalab.models.backbones.lite0 import SKIP_CHANNELS, l_to_encoder_input, one_channel_stem
+from chromalab.models.backbones.lite0 import imagenet_weights_path as pretrained_weights_path
+from chromalab.models.effnet_unet import EffnetUnetConfig, combine_decoders
 from chromalab.models.registry import get_config
 from tests.conftest import sample_rgb
 
@@ -75,38 +70,6 @@ def test_tiny_needs_no_pretrained_file_and_decoder_length_is_checked():
     assert get_config("unet-effnet-lite0").tiny().pretrained is False
     with pytest.raises(ValueError, match="5 widths"):
         EffnetUnetConfig(pretrained=False, decoder=(8, 8)).build()
-
-
-def test_flip_average_makes_inference_mirror_symmetric():
-    torch.manual_seed(0)
-    cfg = get_config("unet-effnet-lite0").tiny()
-    x = torch.rand(1, 1, 32, 48) * 2 - 1
-    plain = cfg.build().eval()
-    averaged = EffnetUnetConfig(**{**cfg.__dict__, "flip_average": True}).build().eval()
-    averaged.load_state_dict(plain.state_dict())
-    with torch.no_grad():
-        assert not torch.allclose(plain(x.flip(-1)), plain(x).flip(-1), atol=1e-4)
-        assert torch.allclose(averaged(x.flip(-1)), averaged(x).flip(-1), atol=1e-5)
-        assert torch.allclose(averaged(x), (plain(x) + plain(x.flip(-1)).flip(-1)) / 2, atol=1e-6)
-
-
-def test_chroma_scale_mutes_inference_only():
-    torch.manual_seed(0)
-    cfg = get_config("unet-effnet-lite0").tiny()
-    x = torch.rand(2, 1, 32, 32) * 2 - 1
-    plain = cfg.build()
-    muted = EffnetUnetConfig(**{**cfg.__dict__, "chroma_scale": 0.5}).build()
-    muted.load_state_dict(plain.state_dict())
-    plain.eval()
-    muted.eval()
-    with torch.no_grad():
-        assert torch.allclose(muted(x), 0.5 * plain(x), atol=1e-6)
-        plain.train()
-        muted.train()
-        torch.manual_seed(1)  # the encoder's drop-connect is random in training mode
-        a = muted(x)
-        torch.manual_seed(1)
-        assert torch.allclose(a, plain(x), atol=1e-6)  # training sees the unscaled output
 
 
 def _tiny(**kw):

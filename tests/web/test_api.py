@@ -77,10 +77,10 @@ def test_full_queue_answers_503(settings, grey_png):
     col = app.state.store.get("tiny")
     original = col.colorize
 
-    def slow(rgb):
+    def slow(rgb, **kw):
         started.set()
         gate.wait(10)
-        return original(rgb)
+        return original(rgb, **kw)
 
     col.colorize = slow
     results = {}

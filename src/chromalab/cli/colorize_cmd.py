@@ -30,7 +30,9 @@ def colorize_command(
     from rich.progress import Progress
 
     from chromalab.core.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
-    from chromalab.inference.colorizer import Colorizer
+    from chromalab.inference.load import load_colorizer
+    from chromalab.inference.reference import load_reference
+    from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
     from chromalab.ops.colour import adjust_colour
 
     errors: list[str] = []
@@ -43,16 +45,15 @@ def colorize_command(
         typer.echo(f"error: {e}", err=True)
     if not jobs:
         fail("no images to colorize")
-    if reference and model == "default":
-        model = "reference"  # the shipped reference-guided model
+    if reference and model == DEFAULT_MODEL:
+        model = REFERENCE_MODEL
     try:
-        colorizer = Colorizer.load(model, work_size=work_size)
+        colorizer = load_colorizer(model, work_size=work_size)
     except (FileNotFoundError, KeyError, ValueError) as e:
         fail(str(e))
     refs: list[tuple[str, object]] = [("", None)]
     if reference:
-        from chromalab.inference.reference import ReferenceColorizer, load_reference
-        if not isinstance(colorizer, ReferenceColorizer):
+        if not colorizer.takes_reference:
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
         try:
             refs = [(f"_ref-{r.stem}", load_reference(r, max_pixels=int(max_megapixels * 1e6))) for r in reference]
@@ -72,7 +73,7 @@ def colorize_command(
                                       highlight=False)
                 for tag, ref in refs:
                     out_file = dst.with_name(dst.stem + tag + dst.suffix)
-                    out_rgb = colorizer.colorize(rgb, ref) if ref is not None else colorizer.colorize(rgb)
+                    out_rgb = colorizer.colorize(rgb, reference=ref)
                     save_rgb(adjust_colour(out_rgb, saturation, vibrance), out_file)
                 done += 1
             except ImageError as e:

@@ -8,7 +8,7 @@ from chromalab.cli.app import app
 @app.command("models")
 def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...).")) -> None:
     """List registered model variants with their parameter counts, and the shipped models."""
-    from chromalab.inference.colorizer import shipped_models
+    from chromalab.inference.store import shipped_models
     from chromalab.models.registry import build, count_parameters, get_config, names
 
     typer.echo(f"{'variant':32} {'family':8} {'parameters':>12}")

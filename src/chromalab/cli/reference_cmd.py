@@ -58,7 +58,7 @@ def reference_train(
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
 ) -> None:
     """Train a reference-guided colorizer from colour photos alone (each photo is its own distorted reference)."""
-    from chromalab.models.io import read_json
+    from chromalab.core.jsonio import read_json
     from chromalab.training.train import train
 
     if not data.is_dir():
@@ -90,14 +90,13 @@ def reference_evaluate(
     """Metrics with three reference kinds (distorted truth, unrelated photo, none), with and without correspondence."""
     from chromalab.evaluation.evaluate import format_table
     from chromalab.evaluation.reference import evaluate_reference, example_grid
-    from chromalab.inference.colorizer import Colorizer
-    from chromalab.inference.reference import ReferenceColorizer
+    from chromalab.inference.load import load_colorizer
 
     try:
         report = evaluate_reference(models, data, split=split, size=size, out=out, progress=True)
         if grid is not None:
-            col = Colorizer.load(models[0], work_size=max(size * 4, 512))
-            if not isinstance(col, ReferenceColorizer):
+            col = load_colorizer(models[0], work_size=max(size * 4, 512))
+            if not col.takes_reference:
                 fail(f"{models[0]}: not a reference-guided model, no grid to draw")
             example_grid(col, data, grid, split=split, size=size)
             typer.echo(f"example grid written to {grid}", err=True)

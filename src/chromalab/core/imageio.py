@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from chromalab.core import lab
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: larger files are refused as possible decompression bombs
 _UMASK = os.umask(0)
@@ -105,8 +107,7 @@ def decode_image(source, label: str, max_pixels: int) -> np.ndarray:
 
 def encode_png(rgb: np.ndarray) -> bytes:
     """``(H, W, 3)`` float in [0, 1] (or uint8) → PNG bytes."""
-    if rgb.dtype != np.uint8:
-        rgb = (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    rgb = lab.to_uint8(rgb)
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, format="PNG")
     return buf.getvalue()
@@ -134,8 +135,7 @@ def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     """Write ``(H, W, 3)`` float in [0, 1] (or uint8) atomically: a temp file beside it, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if rgb.dtype != np.uint8:
-        rgb = (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    rgb = lab.to_uint8(rgb)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
     tmp = temp_path_beside(path)
     try:

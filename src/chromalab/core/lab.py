@@ -9,6 +9,8 @@ Conventions (all tensors float32):
 - ``lab``: ``(B, 3, H, W)``; L in ``[0, 100]``, a and b roughly in ``[-110, 110]``.
 - network L (``l_norm``): ``(B, 1, H, W)`` in ``[-1, 1]`` (``L / 50 - 1``).
 - network ab (``ab_norm``): ``(B, 2, H, W)`` in ``[-1, 1]`` (``ab / AB_SCALE``).
+- images as arrays: ``(H, W, 3)`` float32 in ``[0, 1]``; ``to_uint8`` is the one rounding rule to 8 bits.
+- a photo counts as already grey when its mean chroma is below ``GREY_CHROMA``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 
 L_MAX = 100.0
 AB_SCALE = 110.0
+GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -60,6 +63,12 @@ def rgb_to_network(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def network_to_rgb(l_norm: torch.Tensor, ab_norm: torch.Tensor) -> torch.Tensor:
     """(``l_norm``, ``ab_norm``) → sRGB ``(B, 3, H, W)`` in [0, 1], chroma fitted into the gamut."""
     return lab_to_rgb_in_gamut(denormalize_l(l_norm), denormalize_ab(ab_norm))
+
+
+def grey_rgb(L: torch.Tensor) -> torch.Tensor:
+    """L ``(B, 1, H, W)`` in [0, 100] → the grey sRGB image ``(B, 3, H, W)`` in [0, 1] with that L (ab = 0)."""
+    zeros = torch.zeros_like(L)
+    return lab_to_rgb(torch.cat([L, zeros, zeros], 1))
 
 
 def grey_l(rgb: torch.Tensor) -> torch.Tensor:
@@ -117,3 +126,24 @@ def tensor_to_image(t: torch.Tensor) -> np.ndarray:
 def chroma(ab: torch.Tensor) -> torch.Tensor:
     """Chroma ``sqrt(a² + b²)`` ``(B, 1, H, W)`` of ab ``(B, 2, H, W)`` in Lab units."""
     return ab.pow(2).sum(1, keepdim=True).sqrt()
+
+
+def mean_chroma(rgb: np.ndarray) -> float:
+    """Mean Lab chroma of an ``(H, W, 3)`` float image in [0, 1], measured on a ≤64-px thumbnail."""
+    t = image_to_tensor(rgb)
+    scale = 64 / max(t.shape[-2:])
+    if scale < 1:
+        t = torch.nn.functional.interpolate(t, scale_factor=scale, mode="area")
+    return float(chroma(rgb_to_lab(t)[:, 1:]).mean())
+
+
+def is_grey_photo(rgb: np.ndarray) -> bool:
+    """True if ``rgb`` ``(H, W, 3)`` in [0, 1] has (almost) no colour: mean chroma below ``GREY_CHROMA``."""
+    return mean_chroma(rgb) < GREY_CHROMA
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+    """Float image in [0, 1] (any shape) → uint8, clipped and rounded half up; uint8 input is returned as is."""
+    if rgb.dtype == np.uint8:
+        return rgb
+    return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

@@ -21,41 +21,10 @@ from torch.utils.data import Dataset
 
 from chromalab.core import lab
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
+from chromalab.data.splits import file_hash, split_of
 
 SplitName = Literal["train", "val", "test", "all"]
-SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train, val, test
-GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
-
-
-def file_hash(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def split_of(digest: str, fractions: tuple[float, float, float] = SPLIT_FRACTIONS) -> str:
-    """Deterministic split of a content hash: its first 8 hex digits as a number in [0, 1)."""
-    u = int(digest[:8], 16) / 0x1_0000_0000
-    if u < fractions[0]:
-        return "train"
-    if u < fractions[0] + fractions[1]:
-        return "val"
-    return "test"
-
-
-def mean_chroma(rgb: np.ndarray) -> float:
-    """Mean Lab chroma of an ``(H, W, 3)`` image, measured on a ≤64-px thumbnail."""
-    t = lab.image_to_tensor(rgb)
-    scale = 64 / max(t.shape[-2:])
-    if scale < 1:
-        t = F.interpolate(t, scale_factor=scale, mode="area")
-    return float(lab.chroma(lab.rgb_to_lab(t)[:, 1:]).mean())
-
-
-def _resize_short(rgb: np.ndarray, short: int) -> torch.Tensor:
+def resize_short(rgb: np.ndarray, short: int) -> torch.Tensor:
     t = lab.image_to_tensor(rgb)
     h, w = t.shape[-2:]
     s = short / min(h, w)
@@ -82,7 +51,7 @@ class ImageFolder(Dataset):
     """Colour photos under ``root`` (recursive) as ``(l_norm (1,S,S), ab_norm (2,S,S))`` pairs.
 
     Training items are random crops (scale jitter) with horizontal flips; other splits are centre crops.
-    Photos whose mean chroma is under ``GREY_CHROMA`` are skipped and counted in ``index.skipped_grey``;
+    Photos whose mean chroma is under ``lab.GREY_CHROMA`` are skipped and counted in ``index.skipped_grey``;
     unreadable files are counted in ``index.skipped_bad``. Decoded photos are cached in memory,
     downscaled so the shorter side is ``cache_short`` (default ``2 * size``).
     """
@@ -108,12 +77,12 @@ class ImageFolder(Dataset):
             except ImageError as e:
                 self.index.skipped_bad.append(str(e))
                 continue
-            if mean_chroma(rgb) < GREY_CHROMA:
+            if lab.is_grey_photo(rgb):
                 self.index.skipped_grey.append(path)
                 continue
             self.index.files.append(path)
             self.index.hashes.append(digest)
-            self._cache.append(_resize_short(rgb, self.cache_short))
+            self._cache.append(resize_short(rgb, self.cache_short))
         self.index.skipped_bad.extend(errors)
         if verbose:
             print(f"{self.root} [{split}]: {len(self.index.files)} photos, "

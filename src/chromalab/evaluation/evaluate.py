@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from chromalab.core import lab
+from chromalab.core.jsonio import write_json
 from chromalab.data.folder import ImageFolder
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.colorizer import Colorizer
-from chromalab.models.io import write_json
+from chromalab.inference.load import load_colorizer
 
 BASELINE = "no-colour"
 
@@ -72,7 +73,7 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
     photos = load_photos(data, split, size)
     results = []
     for m in models:
-        col = m if isinstance(m, Colorizer) else Colorizer.load(m, work_size=max(size * 4, 512))
+        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=max(size * 4, 512))
         name = col.name
         res = evaluate_fn(col.colorize, photos, name, progress)
         res["model_dir"] = None if isinstance(m, Colorizer) else str(m)

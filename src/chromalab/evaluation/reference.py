@@ -25,11 +25,12 @@ import torch.nn.functional as F
 
 from chromalab.core import lab
 from chromalab.core.imageio import save_rgb
+from chromalab.core.jsonio import write_json
 from chromalab.evaluation.evaluate import BASELINE, _progress, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.load import load_colorizer
 from chromalab.inference.reference import ReferenceColorizer
-from chromalab.models.io import write_json
 from chromalab.ops.distort import DistortConfig, make_reference
 
 KINDS = ("distorted", "unrelated", "zeros")
@@ -77,8 +78,8 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
         results.append({"name": name, "images": rows, "summary": summarize(rows)})
 
     for m in models:
-        col = m if isinstance(m, Colorizer) else Colorizer.load(m, work_size=max(size * 4, 512))
-        if not isinstance(col, ReferenceColorizer):
+        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=max(size * 4, 512))
+        if not col.takes_reference:
             run(col.name, lambda grey, i, col=col: col.colorize(grey))
             continue
         own = col.model.cfg.match
@@ -96,7 +97,8 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
             for kind in kinds:
                 if kind == "zeros" and (only or match != own):
                     continue  # no reference: nothing to warp, and the search mode does not matter
-                run(f"{label} ref={kind}", lambda grey, i, col=col, kind=kind: col.colorize(grey, refs[kind][i]))
+                run(f"{label} ref={kind}",
+                    lambda grey, i, col=col, kind=kind: col.colorize(grey, reference=refs[kind][i]))
         col.match, col.warp_only = None, False
     run(BASELINE, lambda grey, i: grey)
     report = {"dataset": str(Path(data).resolve()), "split": split, "size": size,
@@ -118,7 +120,7 @@ def example_grid(col: ReferenceColorizer, data: str | os.PathLike, out: str | os
         cells = [grey]
         for kind in ("distorted", "unrelated"):
             ref = references(photos, i, kind, seed)
-            cells += [ref, col.colorize(grey, ref)]
+            cells += [ref, col.colorize(grey, reference=ref)]
         cells += [col.colorize(grey), truth]
         rows.append(np.concatenate([_fit(c, size) for c in cells], 1))
     width = max(r.shape[1] for r in rows)

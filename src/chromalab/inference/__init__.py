@@ -1,1 +1,1 @@
-"""inference."""
+"""Inference: colorizers, the model store and inference settings."""

@@ -1,14 +1,18 @@
 """``Colorizer``: grey photo in, colour photo out, at the photo's full resolution.
 
-The network sees a working-size copy of L; its ab is upsampled with the guided filter, steered by the
-full-resolution L, and recombined with exactly the original L (chroma shrunk where it would leave the
-sRGB gamut, so L is kept).
+The network sees a working-size copy of L (``InferenceSettings.work_size``); its ab is upsampled with the
+guided filter, steered by the full-resolution L, and recombined with exactly the original L (chroma shrunk
+where it would leave the sRGB gamut, so L is kept). Flip averaging and the chroma scale are inference
+settings applied here, to any model.
+
+Every colorizer (this one, ``ReferenceColorizer``, ``AutoColorizer``) has one call signature,
+``colorize(image, *, reference=None)``; ``takes_reference`` says whether a reference photo is used.
+``load_colorizer`` (``chromalab.inference.load``) is the only place that decides which one a model gets.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,96 +22,106 @@ from torch import nn
 
 from chromalab.core import lab
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb
-from chromalab.models.io import load_model
+from chromalab.inference.settings import InferenceSettings
 from chromalab.ops.upsample import guided_upsample
 
-PACKAGE_MODELS = Path(__file__).parent.parent / "weights"
-DEFAULT_MODEL = "default"
-DEFAULT_WORK_SIZE = 512
+Image = np.ndarray | str | os.PathLike
 
 
-def shipped_models() -> list[str]:
-    """Names of the models that ship inside the package (folders with a config.json)."""
-    if not PACKAGE_MODELS.is_dir():
-        return []
-    return sorted(p.name for p in PACKAGE_MODELS.iterdir() if (p / "config.json").is_file())
+def working_copy(L: torch.Tensor, work_size: int) -> torch.Tensor | None:
+    """L ``(B, 1, H, W)`` area-downsampled so its longer side is ``work_size``; None if it is no larger."""
+    h, w = L.shape[-2:]
+    scale = min(1.0, work_size / max(h, w))
+    if scale >= 1.0:
+        return None
+    return F.interpolate(L, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="area")
 
 
-def resolve_model_dir(model: str | os.PathLike | None) -> Path:
-    """A shipped model name (``default``), or a run / model folder holding config.json + model.safetensors."""
-    name = str(model) if model is not None else DEFAULT_MODEL
-    if name in shipped_models():
-        return PACKAGE_MODELS / name
-    p = Path(name)
-    if p.is_dir():
-        return p
-    known = ", ".join(shipped_models()) or "none"
-    raise FileNotFoundError(f"model {name!r} is neither a shipped model ({known}) nor a run folder")
+def image_l(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
+    """A photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8) → L ``(1, 1, H, W)``.
+
+    Colour inputs give the L of their grey version."""
+    rgb = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
+    if rgb.ndim == 2:  # a plain grey array
+        rgb = np.repeat(rgb[..., None], 3, axis=2)
+    if rgb.dtype == np.uint8:
+        rgb = rgb.astype(np.float32) / 255.0
+    return lab.grey_l(lab.image_to_tensor(rgb))
 
 
 class Colorizer:
-    """Colorizes photos with one trained model.
+    """Colorizes photos with one trained L → ab model.
 
-    ``Colorizer.load()`` gives the shipped default; ``Colorizer.load("runs/ae1")`` a trained run.
+    ``Colorizer.load()`` gives the shipped default; ``Colorizer.load("runs/ae1")`` a trained run (the same
+    as ``chromalab.load_colorizer``, which may return a ``ReferenceColorizer`` or an ``AutoColorizer``).
     """
 
-    def __init__(self, model: nn.Module, meta: dict[str, Any] | None = None, work_size: int | None = None,
-                 device: str | torch.device = "cpu", name: str = "model"):
+    takes_reference = False
+
+    def __init__(self, model: nn.Module, settings: InferenceSettings | None = None,
+                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model"):
         self.model = model.to(device).eval()
+        self.settings = settings or InferenceSettings()
         self.meta = meta or {}
         self.device = torch.device(device)
         self.name = name
-        self.work_size = work_size or int(self.meta.get("inference", {}).get("work_size", DEFAULT_WORK_SIZE))
+
+    @property
+    def work_size(self) -> int:
+        return self.settings.work_size
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str | None = None,
-             work_size: int | None = None, weights: str = "model.safetensors") -> Colorizer:
-        """Load a shipped model by name or a run folder (``config.json`` + safetensors; never unpickles).
+             work_size: int | None = None, weights: str | None = None) -> Colorizer:
+        """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``."""
+        from chromalab.inference.load import load_colorizer
 
-        ``"auto"`` routes each photo to an installed portrait or landscape model (``chromalab.inference.auto``).
-        """
-        if str(model) == "auto":
-            from chromalab.inference.auto import load_auto
-            return load_auto(device=device, work_size=work_size)
-        path = resolve_model_dir(model)
-        net, meta = load_model(path, weights=weights)
-        dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        if cls is Colorizer and getattr(getattr(net, "cfg", None), "family", None) == "reference":
-            from chromalab.inference.reference import ReferenceColorizer  # takes a reference photo too
-            cls = ReferenceColorizer
-        name = str(model or DEFAULT_MODEL) if path.parent == PACKAGE_MODELS else path.resolve().name
-        return cls(net, meta, work_size=work_size, device=dev, name=name)
+        return load_colorizer(model, device=device, work_size=work_size, weights=weights)
+
+    def _check_reference(self, reference: Any) -> None:
+        if reference is not None and not self.takes_reference:
+            raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
+
+    def run_model(self, l_norm: torch.Tensor, reference: Any = None) -> torch.Tensor:
+        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (no inference settings applied)."""
+        return self.model(l_norm)
 
     @torch.inference_mode()
-    def predict_ab(self, L: torch.Tensor) -> torch.Tensor:
-        """ab ``(B, 2, h, w)`` in Lab units for L ``(B, 1, h, w)`` in [0, 100] at working size."""
-        out = self.model(lab.normalize_l(L.to(self.device)))
-        return lab.denormalize_ab(out.float()).cpu()
+    def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
+        """ab ``(B, 2, h, w)`` in Lab units for L ``(B, 1, h, w)`` in [0, 100] at working size, with flip
+        averaging and the chroma scale of ``settings``."""
+        self._check_reference(reference)
+        l_norm = lab.normalize_l(L.to(self.device))
+        ab = self.run_model(l_norm, reference).float()
+        if self.settings.flip_average:
+            ab = (ab + self.run_model(l_norm.flip(-1), reference).float().flip(-1)) / 2
+        if self.settings.chroma_scale != 1.0:
+            ab = ab * self.settings.chroma_scale
+        return lab.denormalize_ab(ab).cpu()
+
+    def prepare_reference(self, reference: Any) -> Any:
+        """A reference photo in the form ``predict_ab`` takes (plain models take none)."""
+        self._check_reference(reference)
+        return None
 
     @torch.inference_mode()
-    def colorize_l(self, L: torch.Tensor) -> torch.Tensor:
-        """Full-resolution L ``(1, 1, H, W)`` in [0, 100] → ab ``(1, 2, H, W)`` (Lab units)."""
-        h, w = L.shape[-2:]
-        scale = min(1.0, self.work_size / max(h, w))
-        if scale < 1.0:
-            size = (max(8, round(h * scale)), max(8, round(w * scale)))
-            L_low = F.interpolate(L, size=size, mode="area")
-            ab_low = self.predict_ab(L_low)
-            return guided_upsample(ab_low, L_low / lab.L_MAX, L / lab.L_MAX)
-        return self.predict_ab(L)
+    def colorize_l(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
+        """Full-resolution L ``(1, 1, H, W)`` in [0, 100] → ab ``(1, 2, H, W)`` (Lab units).
 
-    def colorize(self, image: np.ndarray | str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+        ``reference``: what ``prepare_reference`` returned (reference-guided models only)."""
+        L_low = working_copy(L, self.work_size)
+        if L_low is None:
+            return self.predict_ab(L, reference)
+        return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
+
+    def colorize(self, image: Image, *, reference: Image | None = None,
+                 max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         """Colorize a photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8).
 
-        Colour inputs are made grey first.
-
-        Returns ``(H, W, 3)`` float32 sRGB in [0, 1], same size as the input, with the input's L.
+        Colour inputs are made grey first. ``reference``: a colour photo to take colours from (models with
+        ``takes_reference`` only). Returns ``(H, W, 3)`` float32 sRGB in [0, 1], same size as the input,
+        with the input's L.
         """
-        rgb = load_rgb(image, max_pixels=max_pixels) if not isinstance(image, np.ndarray) else image
-        if rgb.ndim == 2:  # a plain grey array
-            rgb = np.repeat(rgb[..., None], 3, axis=2)
-        if rgb.dtype == np.uint8:
-            rgb = rgb.astype(np.float32) / 255.0
-        L = lab.grey_l(lab.image_to_tensor(rgb))
-        ab = self.colorize_l(L)
-        return lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab))
+        ref = self.prepare_reference(reference) if reference is not None else None
+        L = image_l(image, max_pixels)
+        return lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, self.colorize_l(L, ref)))

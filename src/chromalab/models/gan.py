@@ -53,7 +53,7 @@ class GanConfig:
             raise ValueError(f"loss_weights must be [adversarial, L1], got {list(self.loss_weights)}")
         object.__setattr__(self, "loss_weights", tuple(float(w) for w in self.loss_weights))
 
-    def build(self) -> nn.Module:
+    def build(self, pretrained: bool = True) -> nn.Module:
         """The generator (what is saved, loaded and used to colorize)."""
         return self.generator.build()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from chromalab.core.imageio import atomic_write_bytes, make_readable, temp_path_beside
-from chromalab.models.registry import config_from_dict, config_to_dict
+from chromalab.core.imageio import make_readable, temp_path_beside
+from chromalab.core.jsonio import read_json, write_json
+from chromalab.models.registry import config_from_dict, config_to_dict, legacy_fields
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -39,14 +39,6 @@ def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype |
     return path
 
 
-def write_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    return atomic_write_bytes((json.dumps(data, indent=2, sort_keys=False) + "\n").encode(), path)
-
-
-def read_json(path: str | os.PathLike) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())
-
-
 def save_model(model: nn.Module, config: Any, run_dir: str | os.PathLike, extra: dict[str, Any] | None = None,
                dtype: torch.dtype | None = None) -> Path:
     """Save ``config.json`` (``{"model": ..., **extra}``) and ``model.safetensors`` into ``run_dir``."""
@@ -57,15 +49,37 @@ def save_model(model: nn.Module, config: Any, run_dir: str | os.PathLike, extra:
     return run_dir
 
 
-def load_model(run_dir: str | os.PathLike, weights: str = WEIGHTS_NAME) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild a model from ``run_dir/config.json`` and load ``weights`` (float32, eval mode)."""
-    run_dir = Path(run_dir)
-    cfg_path = run_dir / CONFIG_NAME
+def migrate_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """A ``config.json`` dict in today's layout: fields that older model configs held but that belong to
+    another section (``legacy_fields`` of the config class: inference settings, training recipe) are moved
+    to that section (an explicit value there wins)."""
+    model = dict(meta.get("model", {}))
+    moved = legacy_fields(model)
+    if not moved:
+        return meta
+    out = {**meta, "model": {k: v for k, v in model.items() if k not in moved}}
+    for name, section in moved.items():
+        out[section] = {name: model[name], **out.get(section, {})}
+    return out
+
+
+def read_meta(run_dir: str | os.PathLike) -> dict[str, Any]:
+    """``run_dir/config.json`` in today's layout (``migrate_meta``); ``FileNotFoundError`` if missing."""
+    cfg_path = Path(run_dir) / CONFIG_NAME
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{run_dir}: no {CONFIG_NAME} (not a chromalab run or model folder)")
-    meta = read_json(cfg_path)
+    return migrate_meta(read_json(cfg_path))
+
+
+def load_model(run_dir: str | os.PathLike, weights: str = WEIGHTS_NAME) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild a model from ``run_dir/config.json`` and load ``weights`` (float32, eval mode).
+
+    Pretrained weights that the architecture would read from a package (ImageNet files) are not read: the
+    saved state dict holds the trained values."""
+    run_dir = Path(run_dir)
+    meta = read_meta(run_dir)
     config = config_from_dict(meta["model"])
-    model = config.build()
+    model = config.build(pretrained=False)
     wpath = run_dir / weights
     if not wpath.is_file():
         raise FileNotFoundError(f"{run_dir}: no {weights} (training has not saved weights yet)")

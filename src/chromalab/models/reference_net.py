@@ -58,7 +58,8 @@ class ReferenceUNetConfig:
     p_unrelated: float = 0.2
     distort: Any = DistortConfig()
 
-    def build(self) -> nn.Module:
+    def build(self, pretrained: bool = True) -> nn.Module:
+        """The feature network's package weights are always read: run folders do not store them."""
         return ReferenceGuidedNet(self)
 
     def tiny(self) -> ReferenceUNetConfig:

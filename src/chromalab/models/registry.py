@@ -102,6 +102,12 @@ def apply_overrides(config: Any, overrides: dict[str, Any]) -> Any:
     return dataclasses.replace(config, **direct)
 
 
+def legacy_fields(data: dict[str, Any]) -> dict[str, str]:
+    """Fields of the config dict ``data`` that its class no longer holds → the section they moved to."""
+    cls = _CONFIG_TYPES.get(data.get("kind", ""))
+    return {k: s for k, s in getattr(cls, "legacy_fields", {}).items() if k in data}
+
+
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-ready dict with a ``kind`` key naming the config class (nested configs too)."""
     out: dict[str, Any] = {"kind": type(config).__name__}
@@ -123,6 +129,8 @@ def config_from_dict(data: dict[str, Any]) -> Any:
     if kind not in _CONFIG_TYPES:
         raise ValueError(f"unknown config kind {kind!r}")
     cls = _CONFIG_TYPES[kind]
+    for name in getattr(cls, "legacy_fields", {}):  # moved to another section (``models.io.migrate_meta``)
+        data.pop(name, None)
     kwargs = {}
     for f in dataclasses.fields(cls):
         if f.name not in data:

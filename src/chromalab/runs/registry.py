@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from chromalab.models.io import read_json
+from chromalab.core import lab
+from chromalab.core.jsonio import read_json
 
 DEFAULT_DB = Path("runs") / "chromalab.sqlite"
 SCHEMA = """
@@ -214,5 +215,5 @@ def _resize_to(rgb: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     if rgb.shape[:2] == tuple(hw):
         return rgb
     from PIL import Image
-    im = Image.fromarray((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)).resize((hw[1], hw[0]), Image.LANCZOS)
+    im = Image.fromarray(lab.to_uint8(rgb)).resize((hw[1], hw[0]), Image.LANCZOS)
     return np.asarray(im, dtype=np.float32) / 255.0

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chromalab.core.jsonio import read_json, write_json
 from chromalab.evaluation.evaluate import BASELINE, compare
 from chromalab.models.gan import GENERATORS, SEED_GANS, WEIGHT_VARIANTS
-from chromalab.models.io import read_json, write_json
 from chromalab.models.registry import names as variant_names
 
 SEED_AES = [f"ae-{g}" for g in GENERATORS]

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from chromalab.core.imageio import save_rgb
-from chromalab.models.io import read_json, save_weights, write_json
+from chromalab.core.jsonio import read_json, write_json
+from chromalab.models.io import save_weights
 
 
 def grid_image(samples: list[torch.Tensor]) -> np.ndarray:

@@ -53,5 +53,5 @@ def log_validation(module: L.LightningModule, batch, pred_ab: torch.Tensor) -> N
     module.log("val/mae", (pred_rgb - true_rgb).abs().mean(), prog_bar=True, batch_size=n, sync_dist=True)
     samples = getattr(module, "val_samples", None)
     if samples is not None and sum(len(s) for s in samples) < 8:
-        grey = lab.lab_to_rgb(torch.cat([lab.denormalize_l(l_norm.float()), torch.zeros_like(ab)], 1))
+        grey = lab.grey_rgb(lab.denormalize_l(l_norm.float()))
         samples.append(torch.stack([grey, pred_rgb, true_rgb], 1)[: 8].detach().cpu())

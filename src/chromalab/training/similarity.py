@@ -23,7 +23,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from chromalab.core import lab
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
-from chromalab.data.folder import _resize_short, file_hash, split_of
+from chromalab.data.folder import resize_short
+from chromalab.data.splits import file_hash, split_of
 from chromalab.models.io import save_model
 from chromalab.models.registry import apply_overrides, config_to_dict, get_config
 
@@ -53,7 +54,7 @@ class LabelledFolder(Dataset):
                 if split_of(file_hash(path)) not in splits:
                     continue
                 try:
-                    self.items.append((_resize_short(load_rgb(path), int(size * 1.25)), label))
+                    self.items.append((resize_short(load_rgb(path), int(size * 1.25)), label))
                 except ImageError:
                     continue
 
@@ -137,7 +138,7 @@ def train_similarity(variant: str, data: str | os.PathLike, out: str | os.PathLi
         if max_minutes and time.time() - t0 > max_minutes * 60:
             break
     meta["training"].update(epochs_done=len(history), wall_seconds=round(time.time() - t0, 2))
-    from chromalab.models.io import read_json, write_json
+    from chromalab.core.jsonio import read_json, write_json
     saved = read_json(out / "config.json")
     saved.update(history=history, training={**saved["training"], **meta["training"]})
     write_json(saved, out / "config.json")

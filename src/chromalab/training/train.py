@@ -13,8 +13,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
+from chromalab.core.jsonio import read_json, write_json
 from chromalab.data.folder import ImageFolder
-from chromalab.models.io import read_json, write_json
 from chromalab.models.registry import apply_overrides, config_from_dict, config_to_dict, get_config
 from chromalab.training.callbacks import RunFolderCallback
 

@@ -26,6 +26,8 @@ from fastapi.staticfiles import StaticFiles
 
 from chromalab import __version__
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
+from chromalab.inference.reference import load_reference
+from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.ops.colour import adjust_colour
 from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
@@ -121,14 +123,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                        reference: UploadFile | None = File(None)):
         check_params(saturation, vibrance)
         use_ref = reference is not None and bool(reference.filename)
-        if use_ref and model == "default" and "reference" in store.names():
-            model = "reference"  # the shipped reference-guided model
+        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
+            model = REFERENCE_MODEL
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
         colorizer = await pool.run(store.get, model)
-        from chromalab.inference.reference import ReferenceColorizer, load_reference
-        takes_ref = isinstance(colorizer, ReferenceColorizer)
-        if use_ref and not takes_ref:
+        if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
         rgb = await read_image(image, "image")
         ref = None
@@ -139,7 +139,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 raise HTTPException(422, str(e)) from None
 
         def work():
-            out = colorizer.colorize(rgb, ref) if takes_ref else colorizer.colorize(rgb)
+            out = colorizer.colorize(rgb, reference=ref)
             return adjust_colour(out, saturation, vibrance)
 
         return png(await pool.run(work))

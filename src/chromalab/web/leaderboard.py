@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from chromalab.models.io import read_json
+from chromalab.core.jsonio import read_json
 
 COLUMNS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness")
 

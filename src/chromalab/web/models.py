@@ -9,13 +9,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chromalab.inference.colorizer import PACKAGE_MODELS, Colorizer, shipped_models
-from chromalab.models.io import read_json
+from chromalab.core.jsonio import read_json
+from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.load import load_colorizer
+from chromalab.inference.store import installed_models
 
 
 def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None = None) -> dict[str, Path]:
-    """Shipped models by name, then every run folder below ``runs_dir`` with weights (name = relative path)."""
-    found: dict[str, Path] = {name: PACKAGE_MODELS / name for name in shipped_models()}
+    """Installed models by name (shipped, ``$CHROMALAB_MODELS``), then every run folder below ``runs_dir`` with
+    weights (name = relative path)."""
+    found: dict[str, Path] = installed_models()
     if runs_dir is not None and Path(runs_dir).is_dir():
         for cfg in sorted(Path(runs_dir).rglob("config.json")):
             run = cfg.parent
@@ -50,7 +53,7 @@ class ModelStore:
             raise KeyError(name)
         with self._lock:
             if name not in self._loaded:
-                col = Colorizer.load(self.paths[name], device=self.device)
+                col = load_colorizer(self.paths[name], device=self.device)
                 col.name = name
                 self._loaded[name] = col
             return self._loaded[name]

@@ -3,7 +3,7 @@
 Output folder:
 
 - ``images/<split>/<sha256[:16]>.jpg`` — resized photos; the split comes from the hash of the *written*
-  file (``chromalab.data.folder.split_of``), so ``ImageFolder`` recomputes exactly the same split;
+  file (``chromalab.data.splits.split_of``), so ``ImageFolder`` recomputes exactly the same split;
 - ``manifest.jsonl`` — one line per candidate ever seen: kept (file, source, key, attribution, size, domain,
   split, hash, dhash) or dropped (reason). Appended and flushed as work finishes, so a rerun after an
   interruption skips every key already there: nothing is added twice and nothing is lost;
@@ -29,12 +29,13 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from chromalab.core import lab
 from chromalab.core.imageio import ImageError, atomic_write_bytes
 from chromalab.data.build.filters import dhash, hamming, is_grey_or_sepia
 from chromalab.data.build.http import FetchError
 from chromalab.data.build.sources import Candidate, SourceOptions, iter_candidates
 from chromalab.data.faces import domain_of
-from chromalab.data.folder import split_of
+from chromalab.data.splits import split_of
 
 MANIFEST = "manifest.jsonl"
 
@@ -57,7 +58,7 @@ class BuildSummary:
 
 
 def _resize(rgb: np.ndarray, size: int) -> Image.Image:
-    im = Image.fromarray((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8))
+    im = Image.fromarray(lab.to_uint8(rgb))
     if max(im.size) > size:
         im.thumbnail((size, size), Image.LANCZOS)
     return im

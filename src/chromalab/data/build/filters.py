@@ -15,7 +15,7 @@ def dhash(rgb: np.ndarray, size: int = 8) -> int:
     """
     from PIL import Image
 
-    grey = np.asarray(Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8)).convert("L")
+    grey = np.asarray(Image.fromarray(lab.to_uint8(rgb)).convert("L")
                       .resize((size + 1, size), Image.BOX), dtype=np.int16)
     bits = (grey[:, 1:] > grey[:, :-1]).ravel()
     return int("".join("1" if b else "0" for b in bits), 2)
@@ -44,7 +44,7 @@ def colour_variety(rgb: np.ndarray) -> tuple[float, float]:
     return float(lab.chroma(ab[None, :, :, None]).mean()), variety
 
 
-def is_grey_or_sepia(rgb: np.ndarray, min_chroma: float = 4.0, min_variety: float = 0.6) -> bool:
+def is_grey_or_sepia(rgb: np.ndarray, min_chroma: float = lab.GREY_CHROMA, min_variety: float = 0.6) -> bool:
     """Grey (mean chroma < 4) or a single tint such as sepia (hue variety < 0.6; real photos of one
     dominant hue, e.g. sunsets, measured ≥ 0.76 on the development photos)."""
     mean_chroma, variety = colour_variety(rgb)

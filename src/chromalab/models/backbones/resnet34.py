@@ -47,7 +47,7 @@ class SimilarityResNetConfig:
     width: int = 64
     blocks: tuple[int, ...] = (3, 4, 6, 3)
 
-    def build(self) -> nn.Module:
+    def build(self, pretrained: bool = True) -> nn.Module:
         return ResNet(self)
 
     def tiny(self) -> SimilarityResNetConfig:

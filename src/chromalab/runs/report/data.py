@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from chromalab.core import lab
 from chromalab.evaluation.metrics import METRICS
 from chromalab.runs.registry import RunDB, _find, _resize_to
 
@@ -26,7 +27,7 @@ CURVE_KEYS = ("val/mae", "val/l1", "train/loss_epoch", "train/g_loss_epoch", "tr
 def encode_jpeg(rgb: np.ndarray, quality: int = 85) -> str:
     """``(H, W, 3)`` float in [0, 1] → ``data:`` URI of a JPEG."""
     buf = io.BytesIO()
-    Image.fromarray((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)).save(buf, "JPEG", quality=quality)
+    Image.fromarray(lab.to_uint8(rgb)).save(buf, "JPEG", quality=quality)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
@@ -38,7 +39,7 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
     from chromalab.core import lab
     from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
     from chromalab.evaluation.evaluate import no_colour
-    from chromalab.inference.colorizer import Colorizer
+    from chromalab.inference.load import load_colorizer
 
     all_files = [Path(r["file"]) for r in group["evaluations"][0]["images"]]
     files = [all_files[i] for i in indices if i < len(all_files)]
@@ -66,7 +67,7 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
                 hit = _find(by_stem, f.stem)
                 pics.append(encode_jpeg(_resize_to(load_rgb(hit), t.shape[:2])) if hit else None)
         elif (Path(path) / "model.safetensors").is_file():
-            col = Colorizer.load(path, device="cpu", work_size=max(512, 2 * size))
+            col = load_colorizer(path, device="cpu", work_size=max(512, 2 * size))
             pics = [encode_jpeg(col.colorize(no_colour(t))) for _, t in truths]
         else:
             continue

@@ -1,0 +1,47 @@
+"""Inference settings: how a trained model is run, kept apart from its architecture.
+
+``work_size``: the longer side of the copy the network sees (colour is upsampled to full resolution).
+``flip_average``: average the ab of the photo and of its mirror image (the model runs twice).
+``chroma_scale``: multiply the predicted ab (a calibration fitted on the validation split).
+
+A model folder's ``config.json`` holds them under ``"inference"`` (``chromalab.models.io`` moves the fields
+that older folders kept in ``"model"`` there when it reads them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_WORK_SIZE = 512
+
+
+@dataclass(frozen=True)
+class InferenceSettings:
+    work_size: int = DEFAULT_WORK_SIZE
+    flip_average: bool = False
+    chroma_scale: float = 1.0
+
+    def __post_init__(self):
+        if self.work_size < 8:
+            raise ValueError(f"work_size must be at least 8, got {self.work_size}")
+        if self.chroma_scale < 0:
+            raise ValueError(f"chroma_scale must be ≥ 0, got {self.chroma_scale}")
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> InferenceSettings:
+        """Settings from a model folder's ``config.json`` (its ``inference`` section; other keys there,
+        such as a calibration's table, are ignored)."""
+        return cls(**{k: v for k, v in meta.get("inference", {}).items() if k in cls.field_names()})
+
+    @staticmethod
+    def field_names() -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(InferenceSettings))
+
+    def replace(self, **changes: Any) -> InferenceSettings:
+        """A copy with the given fields changed (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
