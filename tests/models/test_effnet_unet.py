@@ -115,9 +115,10 @@ def test_single_decoder_weights_saved_before_ensembles_still_load():
 
 def test_each_decoder_of_an_ensemble_learns_on_its_own_loss():
     from chromalab.training.effnet_module import EffnetColorizationModule
+    from chromalab.training.recipe import TrainRecipe
 
     torch.manual_seed(0)
-    module = EffnetColorizationModule(_tiny(decoders=2), lr=1e-2)
+    module = EffnetColorizationModule(_tiny(decoders=2), TrainRecipe(lr=1e-2))
     x = torch.rand(2, 1, 32, 32) * 2 - 1
     ab = torch.rand(2, 2, 32, 32) * 0.4 - 0.2
     module.net.train()

@@ -3,7 +3,7 @@ import torch
 from safetensors.torch import load_file
 
 from chromalab.models.registry import get_config
-from chromalab.training.effnet_module import chroma_gap_loss, colorization_loss
+from chromalab.training.module import chroma_gap_loss, colorization_loss
 
 
 def test_chroma_gap_matches_a_per_pixel_loop():
@@ -36,9 +36,9 @@ def test_frozen_encoder_does_not_change_during_warm_up(photo_dir, tmp_path):
 
     from chromalab.training.train import train
 
-    overrides = {"pretrained": "false", "decoder": "8,8,8,8,4", "freeze_encoder_epochs": "1"}
+    overrides = {"pretrained": "false", "decoder": "8,8,8,8,4"}
     out = train("unet-effnet-lite0", photo_dir, tmp_path / "run", size=32, batch=4, epochs=1,
-                overrides=overrides, progress=False, limit_train_batches=2)
+                overrides={**overrides, "frozen_encoder_epochs": "1"}, progress=False, limit_train_batches=2)
     L.seed_everything(0, verbose=False)  # train() builds the model right after seeding with seed 0
     from chromalab.models.registry import apply_overrides
     init = apply_overrides(get_config("unet-effnet-lite0"), overrides).build().state_dict()

@@ -7,9 +7,9 @@ existing photos between train, val and test.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import random
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,7 +23,10 @@ from chromalab.core import lab
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
 from chromalab.data.splits import file_hash, split_of
 
+log = logging.getLogger(__name__)
 SplitName = Literal["train", "val", "test", "all"]
+
+
 def resize_short(rgb: np.ndarray, short: int) -> torch.Tensor:
     t = lab.image_to_tensor(rgb)
     h, w = t.shape[-2:]
@@ -57,7 +60,7 @@ class ImageFolder(Dataset):
     """
 
     def __init__(self, root: str | os.PathLike, split: SplitName = "train", size: int = 128,
-                 augment: bool | None = None, cache_short: int | None = None, verbose: bool = False):
+                 augment: bool | None = None, cache_short: int | None = None):
         self.root = Path(root)
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: not a folder of photos")
@@ -84,10 +87,8 @@ class ImageFolder(Dataset):
             self.index.hashes.append(digest)
             self._cache.append(resize_short(rgb, self.cache_short))
         self.index.skipped_bad.extend(errors)
-        if verbose:
-            print(f"{self.root} [{split}]: {len(self.index.files)} photos, "
-                  f"{len(self.index.skipped_grey)} grey skipped, {len(self.index.skipped_bad)} unreadable",
-                  file=sys.stderr)
+        log.info("%s [%s]: %d photos, %d grey skipped, %d unreadable", self.root, split, len(self.index.files),
+                 len(self.index.skipped_grey), len(self.index.skipped_bad))
 
     def __len__(self) -> int:
         return len(self._cache)

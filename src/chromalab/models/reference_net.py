@@ -65,10 +65,6 @@ class ReferenceUNetConfig:
     def tiny(self) -> ReferenceUNetConfig:
         return dataclasses.replace(self, features=self.features.tiny(), width=4, depth=2)
 
-    def lightning_module(self, **hparams: Any):
-        from chromalab.training.reference_module import ReferenceModule
-        return ReferenceModule(self, **hparams)
-
 
 class UNet(nn.Module):
     """A plain U-Net: ``(B, cin, H, W)`` → ``(B, cout, H, W)`` in [-1, 1] (tanh), any H, W."""

@@ -58,7 +58,8 @@ def build(name: str, **overrides: Any) -> nn.Module:
     return get_config(name, **overrides).build()
 
 
-def _coerce(value: Any, current: Any) -> Any:
+def coerce(value: Any, current: Any) -> Any:
+    """``value`` (e.g. a ``--set`` string) as the type of ``current`` (bool, int, float, tuple)."""
     if not isinstance(value, str):
         if isinstance(current, tuple) and isinstance(value, list):
             return tuple(value)
@@ -75,7 +76,7 @@ def _coerce(value: Any, current: Any) -> Any:
         return float(value)
     if isinstance(current, tuple):
         parsed = json.loads(value) if value.strip().startswith("[") else [v for v in value.split(",")]
-        return tuple(_coerce(v, current[0]) if current else v for v in parsed)
+        return tuple(coerce(v, current[0]) if current else v for v in parsed)
     return value
 
 
@@ -96,7 +97,7 @@ def apply_overrides(config: Any, overrides: dict[str, Any]) -> Any:
         if rest:
             nested.setdefault(head, {})[rest] = value
         else:
-            direct[head] = _coerce(value, getattr(config, head))
+            direct[head] = coerce(value, getattr(config, head))
     for head, sub in nested.items():
         direct[head] = apply_overrides(getattr(config, head), sub)
     return dataclasses.replace(config, **direct)

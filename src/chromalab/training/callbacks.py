@@ -15,6 +15,7 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import BaseFinetuning
 
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import read_json, write_json
@@ -80,3 +81,26 @@ class RunFolderCallback(L.Callback):
         if trainer.is_global_zero:
             status = "interrupted" if trainer.interrupted else "finished"
             self._update_config(status=status, wall_seconds=self._wall())
+
+
+class FreezeEncoder(BaseFinetuning):
+    """Keeps a pretrained ``net.encoder`` frozen — weights and batch-norm statistics — for the recipe's
+    ``frozen_encoder_epochs`` (or throughout), then hands its parameters to the optimiser at the recipe's
+    ``lr * encoder_lr_scale``. The module's optimiser must leave out parameters that need no gradient."""
+
+    def __init__(self, recipe: Any):
+        super().__init__()
+        self.recipe = recipe
+
+    def freeze_before_training(self, pl_module) -> None:
+        self.freeze(pl_module.net.encoder, train_bn=False)
+
+    def finetune_function(self, pl_module, current_epoch: int, optimizer) -> None:
+        if not self.recipe.encoder_frozen(current_epoch) and current_epoch == self.recipe.frozen_encoder_epochs:
+            self.unfreeze_and_add_param_group(pl_module.net.encoder, optimizer,
+                                              lr=self.recipe.lr * self.recipe.encoder_lr_scale, train_bn=True)
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        super().on_train_epoch_start(trainer, pl_module)
+        # Lightning puts the whole model in training mode each epoch; a frozen encoder keeps its statistics
+        pl_module.net.encoder.train(not self.recipe.encoder_frozen(trainer.current_epoch))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 
 from chromalab.models.io import load_model
 from chromalab.models.registry import config_from_dict
-from chromalab.training.module import log_validation
+from chromalab.training.module import ColorizationModule
+from chromalab.training.recipe import TrainRecipe
 
 
 def adversarial_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
@@ -35,27 +35,21 @@ def load_generator_weights(net: torch.nn.Module, generator_config: Any, run_dir:
     net.load_state_dict(trained.state_dict())
 
 
-class GanModule(L.LightningModule):
+class GanModule(ColorizationModule):
     """Trains ``config.build()`` (the generator, ``.net``) against ``config.build_discriminator()`` (``.disc``).
 
-    ``lr`` (from ``chromalab train --lr``) is accepted for a uniform interface but the GAN uses its config's
-    ``lr_g`` and ``lr_d``.
+    The GAN's learning rates and loss weights are its config's ``lr_g``, ``lr_d`` and ``loss_weights`` (the
+    registered GAN names differ by them); validation is the base module's.
     """
 
-    def __init__(self, config: Any, lr: float | None = None):
-        super().__init__()
+    def __init__(self, config: Any, recipe: TrainRecipe | None = None):
+        super().__init__(config, recipe)
         self.automatic_optimization = False
-        self.config = config
-        self.net = config.build()
         self.disc = config.build_discriminator()
         if config.warm_start:
             load_generator_weights(self.net, config.generator, config.warm_start)
         self.w_adv, self.w_l1 = config.loss_weights
-        self.val_samples: list[torch.Tensor] = []
         self._standalone_optimizers: list[torch.optim.Optimizer] | None = None
-
-    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        return self.net(l_norm)
 
     def configure_optimizers(self):
         opt_g = torch.optim.Adam(self.net.parameters(), lr=self.config.lr_g, betas=(0.5, 0.999))
@@ -112,9 +106,3 @@ class GanModule(L.LightningModule):
         n = len(batch[0])
         self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_step=True, on_epoch=True, batch_size=n)
         self.log("train/loss", stats["g_l1"], prog_bar=True, on_step=True, on_epoch=True, batch_size=n)
-
-    def on_validation_epoch_start(self):
-        self.val_samples = []
-
-    def validation_step(self, batch, batch_idx):
-        log_validation(self, batch, self.net(batch[0]).float())

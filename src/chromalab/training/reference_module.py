@@ -8,15 +8,12 @@ Validation uses fixed references (seeded by batch index) and logs ``val/mae`` li
 
 from __future__ import annotations
 
-from typing import Any
-
-import lightning as L
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from chromalab.ops.distort import make_reference
-from chromalab.training.module import log_validation
+from chromalab.training.module import ColorizationModule, log_validation
 
 
 def load_feature_weights(net: torch.nn.Module, run_dir: str) -> None:
@@ -29,16 +26,14 @@ def load_feature_weights(net: torch.nn.Module, run_dir: str) -> None:
     net.features.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
 
 
-class ReferenceModule(L.LightningModule):
-    def __init__(self, config: Any, lr: float = 2e-4, weight_decay: float = 0.0):
-        super().__init__()
-        self.config = config
-        self.net = config.build()
-        if config.features_weights:
-            load_feature_weights(self.net, config.features_weights)
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.val_samples: list[torch.Tensor] = []
+class ReferenceModule(ColorizationModule):
+    """Trains a ``ReferenceGuidedNet``: the photo is its own (distorted) reference; L1 on network ab."""
+
+    def build_net(self) -> torch.nn.Module:
+        net = self.config.build()
+        if self.config.features_weights:
+            load_feature_weights(net, self.config.features_weights)
+        return net
 
     def references(self, l_norm: torch.Tensor, ab: torch.Tensor, gen: torch.Generator, p_unrelated: float
                    ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,10 +47,6 @@ class ReferenceModule(L.LightningModule):
     def forward(self, l_norm: torch.Tensor, ref_l: torch.Tensor | None = None, ref_ab: torch.Tensor | None = None):
         return self.net(l_norm, ref_l, ref_ab)
 
-    def configure_optimizers(self):
-        params = [p for p in self.net.parameters() if p.requires_grad]
-        return torch.optim.AdamW(params, lr=self.lr, betas=(0.5, 0.999), weight_decay=self.weight_decay)
-
     def training_step(self, batch, batch_idx):
         l_norm, ab = batch
         gen = torch.Generator(device=l_norm.device).manual_seed(int(torch.randint(0, 2**31, (1,))))
@@ -64,9 +55,6 @@ class ReferenceModule(L.LightningModule):
         loss = F.l1_loss(self.net(l_norm, guide=guide).float(), ab)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(l_norm))
         return loss
-
-    def on_validation_epoch_start(self):
-        self.val_samples = []
 
     def validation_step(self, batch, batch_idx):
         l_norm, ab = batch

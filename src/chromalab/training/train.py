@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 import platform
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import ProgressBar
 from torch.utils.data import DataLoader
 
-from chromalab.core.jsonio import read_json, write_json
+from chromalab.core.jsonio import write_json
 from chromalab.data.folder import ImageFolder
+from chromalab.models.io import CONFIG_NAME, WEIGHTS_NAME, read_meta
 from chromalab.models.registry import apply_overrides, config_from_dict, config_to_dict, get_config
-from chromalab.training.callbacks import RunFolderCallback
+from chromalab.training.callbacks import FreezeEncoder, RunFolderCallback
+from chromalab.training.effnet_module import EffnetColorizationModule
+from chromalab.training.gan_module import GanModule
+from chromalab.training.module import ColorizationModule
+from chromalab.training.recipe import TrainRecipe, get_recipe, recipe_for
+from chromalab.training.reference_module import ReferenceModule
+
+log = logging.getLogger(__name__)
 
 
 def versions() -> dict[str, str]:
@@ -33,52 +43,90 @@ def default_precision(accelerator: str) -> str:
     return "32-true"
 
 
-def make_module(config: Any, hparams: dict[str, Any]) -> L.LightningModule:
-    """Each config family may bring its own Lightning module (``config.lightning_module(**hparams)``)."""
-    factory = getattr(config, "lightning_module", None)
-    if factory is not None:
-        return factory(**hparams)
-    from chromalab.training.module import ColorizationModule
-    return ColorizationModule(config, **hparams)
+MODULES: dict[str, type[ColorizationModule]] = {  # model family → its Lightning module
+    "ae": ColorizationModule, "effnet": EffnetColorizationModule, "gan": GanModule, "reference": ReferenceModule,
+}
 
 
-def train(variant: str | None, data: str | os.PathLike, out: str | os.PathLike, *, size: int = 128,
-          batch: int = 16, epochs: int = 10, max_minutes: float | None = None,
-          overrides: dict[str, Any] | None = None, lr: float = 2e-4, seed: int = 0, resume: bool = False,
-          accelerator: str = "auto", devices: Any = "auto", strategy: str = "auto",
-          precision: str | None = None, num_workers: int = 0, progress: bool = True,
+def make_module(config: Any, recipe: TrainRecipe) -> ColorizationModule:
+    """The Lightning module of ``config``'s family (the base module for families with no special needs)."""
+    return MODULES.get(config.family, ColorizationModule)(config, recipe)
+
+
+def resolve_recipe(recipe: str | TrainRecipe | None, family: str | None, **changes: Any) -> TrainRecipe:
+    """A named or given recipe (else the family's) with the non-None ``changes`` applied."""
+    base = get_recipe(recipe) if isinstance(recipe, str) else recipe or recipe_for(family)
+    return base.replace(**{k: v for k, v in changes.items() if v is not None})
+
+
+def _split_overrides(config: Any, overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``--set`` keys: fields of the model config (dotted for nested ones) vs fields of the recipe."""
+    model_fields = {f.name for f in dataclasses.fields(config)}
+    recipe_fields = {f.name for f in dataclasses.fields(TrainRecipe)}
+    to_recipe = {k: v for k, v in overrides.items() if k not in model_fields and k in recipe_fields}
+    return {k: v for k, v in overrides.items() if k not in to_recipe}, to_recipe
+
+
+def _resumed_recipe(meta: dict[str, Any], family: str) -> TrainRecipe:
+    """The recipe a run was trained with (runs from before recipes: their family's, with the saved lr etc.)."""
+    t = meta.get("training", {})
+    known = {k: t[k] for k in ("lr", "size", "batch", "precision") if t.get(k) is not None}
+    return TrainRecipe.from_dict({**recipe_for(family).to_dict(), **known, **meta.get("recipe", {})})
+
+
+def train(variant: str | None, data: str | os.PathLike | None, out: str | os.PathLike, *,
+          recipe: str | TrainRecipe | None = None, size: int | None = None, batch: int | None = None,
+          epochs: int | None = None, max_minutes: float | None = None, overrides: dict[str, Any] | None = None,
+          lr: float | None = None, seed: int = 0, resume: bool = False, accelerator: str = "auto",
+          devices: Any = "auto", strategy: str = "auto", precision: str | None = None, num_workers: int = 0,
+          progress: bool = True, callbacks: list[L.Callback] | None = None,
           limit_train_batches: int | float | None = None, extra: dict[str, Any] | None = None) -> Path:
-    """Train ``variant`` on the train split of ``data``; validate on its val split every epoch.
+    """Train ``variant`` (or the recipe's) on the train split of ``data``; validate on its val split every epoch.
 
-    Writes into ``out``: ``config.json`` (model config + how it was trained), ``model.safetensors``
-    (best by ``val/mae``), ``last.safetensors``, ``history.json``, ``images/``, TensorBoard logs in ``tb/``
-    and Lightning checkpoints in ``checkpoints/`` (for ``resume=True`` only). Returns ``out``.
+    ``recipe``: a name in ``training.recipe.RECIPES`` or a ``TrainRecipe`` (default: the variant family's);
+    ``size``, ``batch``, ``epochs``, ``lr``, ``precision`` override it when given. ``overrides``: model config
+    fields (``--set``); keys that are recipe fields instead change the recipe. ``callbacks``: extra Lightning
+    callbacks (a progress bar, for instance: the library draws none itself; ``progress`` enables Lightning's
+    bar when one is given).
+
+    Writes into ``out``: ``config.json`` (model config, recipe, how it was trained, inference settings),
+    ``model.safetensors`` (best by ``val/mae``), ``last.safetensors``, ``history.json``, ``images/``,
+    TensorBoard logs in ``tb/`` and Lightning checkpoints in ``checkpoints/`` (for ``resume=True``). Returns ``out``.
     """
     out = Path(out)
-    cfg_path = out / "config.json"
+    cfg_path = out / CONFIG_NAME
     if resume:
         if not cfg_path.is_file():
-            raise FileNotFoundError(f"{out}: nothing to resume (no config.json)")
-        meta = read_json(cfg_path)
+            raise FileNotFoundError(f"{out}: nothing to resume (no {CONFIG_NAME})")
+        meta = read_meta(out)
         config = config_from_dict(meta["model"])
-        t = meta["training"]
-        size, batch, lr, seed = t["size"], t["batch"], t["lr"], t["seed"]
-        precision = precision or t.get("precision")  # a bf16 run resumes in bf16
-        data = data or t["data"]
+        changes = {"epochs": epochs, "precision": precision}
+        rec = _resumed_recipe(meta, config.family).replace(**{k: v for k, v in changes.items() if v is not None})
+        seed = meta["training"]["seed"]
+        data = data or meta["training"]["data"]
     else:
-        if cfg_path.exists() and (out / "model.safetensors").exists():
+        if cfg_path.exists() and (out / WEIGHTS_NAME).exists():
             raise FileExistsError(f"{out}: already holds a trained run; use --resume or another --out")
+        named = get_recipe(recipe) if isinstance(recipe, str) else recipe
+        variant = variant or (named.variant if named else None)
         if variant is None:
-            raise ValueError("a variant is needed (see `chromalab models`)")
-        config = apply_overrides(get_config(variant), overrides or {})
+            raise ValueError("a variant is needed (see `chromalab models`) or a recipe that names one")
+        base = get_config(variant)
+        model_sets, recipe_sets = _split_overrides(base, overrides or {})
+        rec = resolve_recipe(named, base.family, lr=lr, size=size, batch=batch, epochs=epochs, precision=precision)
+        rec = rec.replace(variant=variant, **recipe_sets)
+        config = apply_overrides(base, {**dict(rec.model), **model_sets})
+    if data is None:
+        raise ValueError("a folder of photos is needed (data)")
     L.seed_everything(seed, workers=True, verbose=False)
-    train_set = ImageFolder(data, "train", size=size, verbose=progress)
+    size, batch = rec.size, rec.batch
+    train_set = ImageFolder(data, "train", size=size)
     val_set = ImageFolder(data, "val", size=size)
     if len(train_set) == 0:
         raise ValueError(f"{data}: no colour photos in the train split")
     if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
         val_set = ImageFolder(data, "train", size=size, augment=False)
-    precision = precision or default_precision(accelerator)
+    precision = rec.precision or default_precision(accelerator)
     device = "cuda" if (accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()) else "cpu"
     if not resume:
         out.mkdir(parents=True, exist_ok=True)
@@ -86,24 +134,27 @@ def train(variant: str | None, data: str | os.PathLike, out: str | os.PathLike, 
             "model": config_to_dict(config),
             "variant": variant,
             "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+            "recipe": rec.to_dict(),
             "training": {
                 "data": str(Path(data).resolve()), "data_fingerprint": train_set.index.fingerprint(),
                 "val_fingerprint": val_set.index.fingerprint(),
                 "train_images": len(train_set), "val_images": len(val_set),
                 "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad),
-                "size": size, "batch": batch, "lr": lr, "seed": seed, "epochs": epochs, "max_minutes": max_minutes,
-                "precision": precision, "device": device,
+                "size": size, "batch": batch, "lr": rec.lr, "seed": seed, "epochs": rec.epochs,
+                "max_minutes": max_minutes, "precision": precision, "device": device,
                 "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
                 "versions": versions(), "status": "created", "epochs_done": 0,
             },
-            "inference": {"work_size": max(256, 2 * size)},
+            "inference": {"work_size": max(256, 2 * size), **dict(rec.inference)},
         }
         meta.update(extra or {})
-        write_json(meta, cfg_path)
     else:
-        meta["training"]["epochs"] = epochs
-        write_json(meta, cfg_path)
-    module = make_module(config, {"lr": lr})
+        meta["training"]["epochs"] = rec.epochs
+        meta["recipe"] = rec.to_dict()
+    write_json(meta, cfg_path)
+    log.info("%s: %d training photos, %d validation photos (%d grey skipped)", data, len(train_set),
+             len(val_set), len(train_set.index.skipped_grey))
+    module = make_module(config, rec)
     if device == "cuda":
         module = module.to(memory_format=torch.channels_last)
     loader = DataLoader(train_set, batch_size=min(batch, len(train_set)), shuffle=True, drop_last=True,
@@ -113,12 +164,16 @@ def train(variant: str | None, data: str | os.PathLike, out: str | os.PathLike, 
     from lightning.pytorch.loggers import TensorBoardLogger
     ckpt = ModelCheckpoint(dirpath=out / "checkpoints", filename="epoch{epoch:03d}", save_last=True,
                            save_top_k=0, auto_insert_metric_name=False)
+    extra_callbacks = list(callbacks or [])
+    if rec.frozen_encoder_epochs != 0 and hasattr(module.net, "encoder"):
+        extra_callbacks.append(FreezeEncoder(rec))
     trainer = L.Trainer(
-        default_root_dir=out, max_epochs=epochs,
+        default_root_dir=out, max_epochs=rec.epochs,
         max_time={"minutes": max_minutes} if max_minutes else None,
         accelerator=accelerator, devices=devices, strategy=strategy, precision=precision,
         logger=TensorBoardLogger(save_dir=out, name="tb", version=""),
-        callbacks=[ckpt, RunFolderCallback(out)], enable_progress_bar=progress,
+        callbacks=[ckpt, RunFolderCallback(out), *extra_callbacks],
+        enable_progress_bar=progress and any(isinstance(c, ProgressBar) for c in extra_callbacks),
         enable_model_summary=False, log_every_n_steps=1, num_sanity_val_steps=0,
         limit_train_batches=limit_train_batches, deterministic=False,
     )
@@ -127,6 +182,5 @@ def train(variant: str | None, data: str | os.PathLike, out: str | os.PathLike, 
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*number of training batches.*")
         trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume and last.exists() else None)
-    if progress:
-        print(f"run saved in {out}", file=sys.stderr)
+    log.info("run saved in %s", out)
     return out

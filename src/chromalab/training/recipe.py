@@ -1,0 +1,116 @@
+"""Training recipes: how a model is trained, declared apart from what it is (its architecture config).
+
+A ``TrainRecipe`` holds the optimiser settings, loss weights, the encoder's freeze policy and learning-rate
+scale, the data settings (crop size, batch, epochs, precision), the architecture overrides of its variant,
+and the inference settings the run folder is written with. ``RECIPES`` names the recipes that produced
+shipped models, so ``chromalab train --recipe NAME`` retrains them exactly (minGPT-style: the recipe is an
+object in the library, not a list of flags in a shell script).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from chromalab.models.registry import coerce
+
+ALWAYS = -1  # frozen_encoder_epochs: the encoder never unfreezes
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    """How to train.
+
+    ``lr`` / ``betas`` / ``weight_decay``: AdamW (the GAN uses ``lr`` for G and ``lr_d`` for D through its
+    own config). Loss weights on network ab: ``l1_weight``, ``mse_weight``, ``chroma_weight`` (per-photo
+    mean-chroma gap: asks for the right amount of colour without dictating its hue). ``encoder_lr_scale``:
+    a pretrained encoder learns this much slower. ``frozen_encoder_epochs``: the pretrained encoder (batch-
+    norm statistics included) stays frozen for that many epochs (0: never frozen; ``ALWAYS``: throughout).
+    ``variant`` / ``model``: the zoo name trained and its architecture overrides (``None``: the caller's).
+    ``inference``: settings written into the run folder's ``inference`` section (e.g. flip averaging).
+    """
+
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = 0.0
+    l1_weight: float = 1.0
+    mse_weight: float = 0.0
+    chroma_weight: float = 0.0
+    encoder_lr_scale: float = 1.0
+    frozen_encoder_epochs: int = 0
+    size: int = 128
+    batch: int = 16
+    epochs: int = 10
+    precision: str | None = None
+    variant: str | None = None
+    model: tuple[tuple[str, Any], ...] = ()
+    inference: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self):
+        if self.frozen_encoder_epochs < ALWAYS:
+            raise ValueError(f"frozen_encoder_epochs must be ≥ 0 or ALWAYS ({ALWAYS}); "
+                             f"got {self.frozen_encoder_epochs}")
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        # mappings are kept as sorted pairs so the recipe stays hashable and compares by value
+        object.__setattr__(self, "model", tuple(sorted(dict(self.model).items())))
+        object.__setattr__(self, "inference", tuple(sorted(dict(self.inference).items())))
+
+    def encoder_frozen(self, epoch: int) -> bool:
+        return self.frozen_encoder_epochs == ALWAYS or epoch < self.frozen_encoder_epochs
+
+    def replace(self, **changes: Any) -> TrainRecipe:
+        """A copy with fields replaced; string values (``--set``-style) are coerced to the field's type."""
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise KeyError(f"TrainRecipe has no field {', '.join(unknown)}; fields: {', '.join(fields)}")
+        out = {}
+        for k, v in changes.items():
+            cur = getattr(self, k)
+            out[k] = coerce(v, cur) if isinstance(v, str) and cur is not None and not isinstance(cur, str) else v
+        return dataclasses.replace(self, **out)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["model"], d["inference"], d["betas"] = dict(self.model), dict(self.inference), list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainRecipe:
+        """Inverse of ``to_dict``; also reads the ``recipe`` section that ``models.io.migrate_meta`` makes
+        from model configs written before recipes existed (``freeze_encoder_epochs`` ≥ 100000 = always)."""
+        data = dict(data)
+        if "freeze_encoder_epochs" in data:
+            n = int(data.pop("freeze_encoder_epochs"))
+            data.setdefault("frozen_encoder_epochs", ALWAYS if n >= 100_000 else n)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# The recipe of the shipped default (src/chromalab/weights/default): three runs (seeds 0, 1, 2) of the frozen-
+# encoder U-Net whose decoders are joined into one ensemble by `chromalab export`; see docs/default-model.md.
+DEFAULT_EFFNET = TrainRecipe(
+    variant="unet-effnet-lite0", model=(("decoder", (96, 64, 48, 32, 16)), ("global_features", 64)),
+    lr=5e-4, betas=(0.9, 0.99), weight_decay=0.05, l1_weight=1.0, encoder_lr_scale=0.3,
+    frozen_encoder_epochs=ALWAYS, size=128, batch=16, epochs=120, precision="bf16-mixed",
+    inference=(("work_size", 256), ("flip_average", True)))
+DEFAULT_SEEDS = (0, 1, 2)
+
+RECIPES: dict[str, TrainRecipe] = {
+    "default": TrainRecipe(),  # plain AdamW + L1, what `chromalab train` uses without --recipe
+    "effnet": TrainRecipe(betas=(0.9, 0.99), weight_decay=1e-4, encoder_lr_scale=0.3),  # unet-effnet-lite0
+    "default-effnet-lite0": DEFAULT_EFFNET,
+}
+FAMILY_RECIPES = {"effnet": "effnet"}  # a family's recipe when none is named
+
+
+def get_recipe(name: str) -> TrainRecipe:
+    if name not in RECIPES:
+        raise KeyError(f"unknown recipe {name!r}; recipes: {', '.join(RECIPES)}")
+    return RECIPES[name]
+
+
+def recipe_for(family: str | None) -> TrainRecipe:
+    """The recipe a variant of ``family`` trains with when none is named."""
+    return RECIPES[FAMILY_RECIPES.get(family or "", "default")]
