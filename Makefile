@@ -20,6 +20,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports  # the layers contract in pyproject.toml (docs/architecture.md)
 	$(BIN)/python -m pytest -q
 
 browser:
@@ -28,8 +29,15 @@ browser:
 test-slow: setup browser
 	$(BIN)/python -m pytest -q -m slow
 
-train-default: setup  ## the shipped default model (docs/default-model.md); DATA=... to change the photos
-	BIN=$(BIN) scripts/train_default.sh
+DATA ?= ../shared/data/photos
+RUN ?= runs/default
+SEEDS ?= 0 1 2
+train-default: setup  ## the shipped default model (docs/default-model.md): recipe default-effnet-lite0 per seed, export
+	for s in $(SEEDS); do $(BIN)/chromalab train --recipe default-effnet-lite0 --data $(DATA) --seed $$s \
+	    --out $(RUN)/seed$$s || exit 1; done
+	$(BIN)/chromalab export $(foreach s,$(SEEDS),$(RUN)/seed$(s)) --out src/chromalab/weights/default
+	$(BIN)/python scripts/calibrate_chroma.py src/chromalab/weights/default $(DATA)
+	$(BIN)/chromalab evaluate src/chromalab/weights/default --data $(DATA) --out $(RUN)/evaluation-test.json
 
 clean:
 	rm -rf $(VENV) colorized .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 Usage: python scripts/calibrate_chroma.py MODEL_DIR DATA [--scales 1,0.9,0.8,0.7,0.6,0] [--min-colour 0.6]
 
-For each scale, the model (its config's ``chroma_scale`` replaced) colorizes the validation photos; the
+For each scale, the model (its inference settings' ``chroma_scale`` replaced) colorizes the validation photos; the
 scale with the lowest mean CIEDE2000 whose colourfulness stays at least ``--min-colour`` of the truth's is
 written into MODEL_DIR/config.json. The test split is never looked at. Prints a table of every scale.
 """
@@ -10,12 +10,12 @@ written into MODEL_DIR/config.json. The test split is never looked at. Prints a 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
-from chromalab.core.jsonio import read_json, write_json
+from chromalab.core.jsonio import write_json
 from chromalab.evaluation.evaluate import evaluate_fn, load_photos
 from chromalab.inference.colorizer import Colorizer
-from chromalab.models.io import load_model
+from chromalab.inference.settings import InferenceSettings
+from chromalab.models.io import load_model, read_meta
 
 
 def main() -> None:
@@ -28,10 +28,10 @@ def main() -> None:
     args = ap.parse_args()
     photos = load_photos(args.data, "val", args.size)
     net, meta = load_model(args.model_dir)
+    settings = InferenceSettings.from_meta(meta).replace(work_size=max(4 * args.size, 512))
     rows = []
     for scale in (float(s) for s in args.scales.split(",")):
-        net.cfg = dataclasses.replace(net.cfg, chroma_scale=scale)
-        col = Colorizer(net, meta, work_size=max(4 * args.size, 512), name=f"scale {scale:g}")
+        col = Colorizer(net, settings.replace(chroma_scale=scale), meta, name=f"scale {scale:g}")
         s = evaluate_fn(col.colorize, photos, col.name)["summary"]
         rows.append((scale, s["mae"]["mean"], s["delta_e2000"]["mean"], s["colourfulness"]["mean"],
                      s["colourfulness_truth"]["mean"]))
@@ -40,9 +40,9 @@ def main() -> None:
         print(f"{r[0]:>6g} {r[1]:>8.4f} {r[2]:>8.3f} {r[3]:>8.2f} {r[4]:>8.2f}")
     ok = [r for r in rows if r[3] >= args.min_colour * r[4]] or rows[:1]
     best = min(ok, key=lambda r: r[2])
-    data = read_json(f"{args.model_dir}/config.json")
-    data["model"]["chroma_scale"] = best[0]
-    data.setdefault("inference", {})["chroma_scale_fit"] = {
+    data = read_meta(args.model_dir)
+    data.setdefault("inference", {})["chroma_scale"] = best[0]
+    data["inference"]["chroma_scale_fit"] = {
         "split": "val", "photos": len(photos), "size": args.size, "min_colour": args.min_colour,
         "table": [dict(zip(("scale", "mae", "delta_e2000", "colourfulness", "colourfulness_truth"), r,
                            strict=True)) for r in rows]}

@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.core import rundir
 
 
 @app.command("evaluate")
@@ -20,7 +21,7 @@ def evaluate_command(
     from chromalab.evaluation.evaluate import compare, format_table
 
     if out is None and len(models) == 1 and Path(models[0]).is_dir():
-        out = Path(models[0]) / "evaluation.json"
+        out = Path(models[0]) / rundir.EVALUATION
     try:
         report = compare(models, data, split=split, size=size, out=out, progress=True)
     except (ValueError, FileNotFoundError) as e:

@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.core import rundir
 
 
 @app.command("export")
@@ -13,7 +14,7 @@ def export_command(
                                           "a frozen encoder become one decoder ensemble."),
     out: Path = typer.Option(..., help="Model folder to write (config.json + model.safetensors)."),
     half: bool = typer.Option(True, help="Store fp16 weights."),
-    weights: str = typer.Option("model.safetensors", help="Which weights of the run: model (best) or last."),
+    weights: str = typer.Option(rundir.WEIGHTS, help="Which weights of the run: model (best) or last."),
 ) -> None:
     """Export a run's model as a self-contained folder (e.g. into src/chromalab/weights/NAME to ship it).
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail, parse_sets
+from chromalab.core import rundir
 
 similarity_app = typer.Typer(help="Similarity (feature) networks for reference-guided colorization.",
                              no_args_is_help=True)
@@ -65,7 +66,7 @@ def reference_train(
         fail(f"{data}: not a folder")
     overrides: dict = dict(parse_sets(set_))
     if features:
-        cfg_path = Path(features) / "config.json"
+        cfg_path = Path(features) / rundir.CONFIG
         if not cfg_path.is_file():
             fail(f"{features}: not a similarity run folder (no config.json)")
         from chromalab.models.registry import config_from_dict

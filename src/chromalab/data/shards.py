@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import IterableDataset
+from torch.utils.data import IterableDataset, get_worker_info
 
 from chromalab.core import lab
 from chromalab.core.imageio import atomic_write_bytes
@@ -46,14 +46,23 @@ class ShardDataset(IterableDataset):
         self.size, self.shuffle, self.seed = size, shuffle, seed
 
     def __iter__(self):
+        # With DataLoader workers, every worker runs this loop: each keeps every n-th sample (the same shard
+        # order in all of them, from the seed), so together they yield each sample exactly once.
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
         rng = random.Random(self.seed)
         shards = list(self.shards)
         if self.shuffle:
             rng.shuffle(shards)
+        rng = random.Random(self.seed * 1000 + worker)  # crops and flips differ per worker
+        n = -1
         for shard in shards:
             with tarfile.open(shard) as tar:
                 for member in tar:
                     if not member.name.endswith(".jpg"):
+                        continue
+                    n += 1
+                    if n % workers != worker:
                         continue
                     img = Image.open(io.BytesIO(tar.extractfile(member).read())).convert("RGB")
                     s = self.size

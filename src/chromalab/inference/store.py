@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import chromalab
+from chromalab.core import rundir
 
-PACKAGE_MODELS = Path(chromalab.__file__).parent / "weights"
+PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "weights"  # the package's shipped models
 DEFAULT_MODEL = "default"
 REFERENCE_MODEL = "reference"  # the shipped reference-guided model
 MODELS_ENV = "CHROMALAB_MODELS"
-CONFIG_NAME = "config.json"
+CONFIG_NAME = rundir.CONFIG
 
 
 def model_dirs() -> list[Path]:

@@ -10,12 +10,13 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from chromalab.core import rundir
 from chromalab.core.imageio import make_readable, temp_path_beside
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.models.registry import config_from_dict, config_to_dict, legacy_fields
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = rundir.CONFIG
+WEIGHTS_NAME = rundir.WEIGHTS
 
 
 def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype | None = None) -> Path:

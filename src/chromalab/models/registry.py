@@ -53,9 +53,22 @@ def get_config(name: str, **overrides: Any) -> Any:
     return apply_overrides(_VARIANTS[name], overrides)
 
 
+def list_models(family: str | None = None) -> list[str]:
+    """Registered variant names (optionally of one family), sorted: the public name of ``names``."""
+    return names(family)
+
+
+def build_model(name_or_config: Any, *, pretrained: bool = True, **overrides: Any) -> nn.Module:
+    """Build a registered variant by name (or a config), fields replaced by ``overrides``.
+
+    ``pretrained=False`` skips reading pretrained weight files (use it when saved weights are loaded next)."""
+    config = get_config(name_or_config) if isinstance(name_or_config, str) else name_or_config
+    return apply_overrides(config, overrides).build(pretrained=pretrained)
+
+
 def build(name: str, **overrides: Any) -> nn.Module:
     """Build variant ``name`` (fields of its config replaced by ``overrides``)."""
-    return get_config(name, **overrides).build()
+    return build_model(name, **overrides)
 
 
 def coerce(value: Any, current: Any) -> Any:
@@ -103,8 +116,16 @@ def apply_overrides(config: Any, overrides: dict[str, Any]) -> Any:
     return dataclasses.replace(config, **direct)
 
 
+def family_of(data: dict[str, Any]) -> str | None:
+    """The family (``ae``, ``gan``, ``effnet``, ...) of a config dict from ``config.json``; None if unknown."""
+    _ensure_loaded()
+    cls = _CONFIG_TYPES.get(data.get("kind", ""))
+    return getattr(cls, "family", None)
+
+
 def legacy_fields(data: dict[str, Any]) -> dict[str, str]:
     """Fields of the config dict ``data`` that its class no longer holds → the section they moved to."""
+    _ensure_loaded()
     cls = _CONFIG_TYPES.get(data.get("kind", ""))
     return {k: s for k, s in getattr(cls, "legacy_fields", {}).items() if k in data}
 

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from chromalab.core import lab
+from chromalab.core import lab, rundir
 from chromalab.core.jsonio import read_json
+from chromalab.models.registry import family_of
 
 DEFAULT_DB = Path("runs") / "chromalab.sqlite"
 SCHEMA = """
@@ -41,13 +42,9 @@ CREATE TABLE IF NOT EXISTS evaluations (
     UNIQUE (run_id, fingerprint, split, size)
 );
 """
-FAMILIES = {"AutoencoderConfig": "ae", "GanConfig": "gan"}
-
-
 def _family(meta: dict[str, Any]) -> str:
-    kind = meta.get("model", {}).get("kind", "")
-    variant = meta.get("variant") or ""
-    return FAMILIES.get(kind) or (variant.split("-")[0] if variant else kind or "unknown")
+    """The model registry's family of the run's config (the one owner of families)."""
+    return family_of(meta.get("model", {})) or "unknown"
 
 
 class RunDB:
@@ -98,9 +95,9 @@ class RunDB:
     def import_run(self, run_dir: str | os.PathLike, domain: str | None = None) -> int:
         """Import (or refresh) one run folder and its ``evaluation.json``; returns the run id."""
         run_dir = Path(run_dir).resolve()
-        meta = read_json(run_dir / "config.json")
+        meta = read_json(run_dir / rundir.CONFIG)
         t = meta.get("training", {})
-        history = read_json(run_dir / "history.json")["epochs"] if (run_dir / "history.json").is_file() else []
+        history = read_json(run_dir / rundir.HISTORY)["epochs"] if (run_dir / rundir.HISTORY).is_file() else []
         run_id = self._upsert_run({
             "name": run_dir.name, "path": str(run_dir), "family": _family(meta), "variant": meta.get("variant"),
             "overrides": json.dumps(meta.get("overrides", {})), "domain": domain or meta.get("domain"),
@@ -108,7 +105,7 @@ class RunDB:
             "train_images": t.get("train_images"), "size": t.get("size"), "epochs": t.get("epochs_done"),
             "wall_seconds": t.get("wall_seconds"), "device": t.get("device"), "status": t.get("status"),
             "history": json.dumps(history)})
-        ev_path = run_dir / "evaluation.json"
+        ev_path = run_dir / rundir.EVALUATION
         if ev_path.is_file():
             report = read_json(ev_path)
             for res in report.get("results", []):
@@ -122,10 +119,10 @@ class RunDB:
     def import_tree(self, root: str | os.PathLike, domain: str | None = None) -> list[int]:
         """Import a run folder, or every run folder below ``root`` (e.g. a sweep)."""
         root = Path(root)
-        if (root / "config.json").is_file():
+        if (root / rundir.CONFIG).is_file():
             return [self.import_run(root, domain)]
-        return [self.import_run(cfg.parent, domain) for cfg in sorted(root.rglob("config.json"))
-                if (cfg.parent / "model.safetensors").is_file() or (cfg.parent / "history.json").is_file()]
+        return [self.import_run(cfg.parent, domain) for cfg in sorted(root.rglob(rundir.CONFIG))
+                if (cfg.parent / rundir.WEIGHTS).is_file() or (cfg.parent / rundir.HISTORY).is_file()]
 
     def import_external(self, outputs: str | os.PathLike, name: str, data: str | os.PathLike, split: str = "test",
                         size: int = 256, domain: str | None = None) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chromalab.core import rundir
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.evaluation.evaluate import BASELINE, compare
 from chromalab.models.gan import GENERATORS, SEED_GANS, WEIGHT_VARIANTS
@@ -31,7 +32,7 @@ GRIDS: dict[str, list[str]] = {
     "seed-gan-weights": WEIGHT_VARIANTS,  # the default-best GAN with the other loss weights
     "seed-all": SEED_AES + SEED_GANS + WEIGHT_VARIANTS,
 }
-EVALUATION = "evaluation.json"
+EVALUATION = rundir.EVALUATION
 TABLE_METRICS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap")
 
 
@@ -50,7 +51,7 @@ def resolve_grid(grid: str | Sequence[str]) -> list[str]:
 
 def run_status(run_dir: Path) -> str:
     """``missing`` (never started), ``finished``, or the unfinished status in its config.json."""
-    cfg = run_dir / "config.json"
+    cfg = run_dir / rundir.CONFIG
     if not cfg.is_file():
         return "missing"
     try:
@@ -77,7 +78,7 @@ def _train_one(name: str, run_dir: Path, data: Path, budget_minutes: float, sett
 
     status = run_status(run_dir)
     kw = dict(epochs=settings["epochs"], max_minutes=budget_minutes, progress=False)
-    if status != "missing" and (run_dir / "checkpoints" / "last.ckpt").is_file():
+    if status != "missing" and (run_dir / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).is_file():
         log(f"{name}: was {status}; resuming from its last checkpoint")
         (run_dir / EVALUATION).unlink(missing_ok=True)
         try:
@@ -94,7 +95,7 @@ def _train_one(name: str, run_dir: Path, data: Path, budget_minutes: float, sett
 
 
 def _training_facts(run_dir: Path) -> dict[str, Any]:
-    t = read_json(run_dir / "config.json")["training"]
+    t = read_json(run_dir / rundir.CONFIG)["training"]
     keys = ("status", "epochs_done", "wall_seconds", "best_epoch", "best", "train_images", "val_images", "device")
     return {k: t.get(k) for k in keys}
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import BaseFinetuning
 
+from chromalab.core import rundir
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.models.io import save_weights
@@ -36,18 +37,18 @@ class RunFolderCallback(L.Callback):
         self.t0 = time.time()
 
     def _update_config(self, **fields: Any) -> None:
-        path = self.run_dir / "config.json"
+        path = self.run_dir / rundir.CONFIG
         data = read_json(path)
         data.setdefault("training", {}).update(fields)
         write_json(data, path)
 
     def _history(self) -> list[dict[str, Any]]:
-        path = self.run_dir / "history.json"
+        path = self.run_dir / rundir.HISTORY
         return read_json(path)["epochs"] if path.is_file() else []
 
     def on_fit_start(self, trainer, pl_module):
         self.t0 = time.time()
-        self.wall_before = float(read_json(self.run_dir / "config.json").get("training", {}).get("wall_seconds", 0.0))
+        self.wall_before = float(read_json(self.run_dir / rundir.CONFIG).get("training", {}).get("wall_seconds", 0.0))
         if trainer.is_global_zero:
             self._update_config(status="running")
 
@@ -58,13 +59,13 @@ class RunFolderCallback(L.Callback):
         epoch = trainer.current_epoch
         history = [h for h in self._history() if h["epoch"] != epoch]
         history.append({"epoch": epoch, "step": trainer.global_step, "wall_seconds": self._wall(), **metrics})
-        write_json({"epochs": history}, self.run_dir / "history.json")
+        write_json({"epochs": history}, self.run_dir / rundir.HISTORY)
         net = pl_module.net
-        save_weights(net, self.run_dir / "last.safetensors")
+        save_weights(net, self.run_dir / rundir.LAST_WEIGHTS)
         value = metrics.get(self.monitor, math.inf)
         best = min((h.get(self.monitor, math.inf) for h in history[:-1]), default=math.inf)
-        if value <= best or not (self.run_dir / "model.safetensors").exists():
-            save_weights(net, self.run_dir / "model.safetensors")
+        if value <= best or not (self.run_dir / rundir.WEIGHTS).exists():
+            save_weights(net, self.run_dir / rundir.WEIGHTS)
             self._update_config(best_epoch=epoch, best={self.monitor: value})
         self._update_config(epochs_done=epoch + 1, wall_seconds=self._wall())
         samples = getattr(pl_module, "val_samples", None)

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
+from chromalab.core import rundir
 from chromalab.ops.distort import make_reference
 from chromalab.training.module import ColorizationModule, log_validation
 
@@ -20,7 +21,7 @@ def load_feature_weights(net: torch.nn.Module, run_dir: str) -> None:
     """Load a similarity run's ``model.safetensors`` into ``net.features`` (classifier head included)."""
     from pathlib import Path
 
-    path = Path(run_dir) / "model.safetensors"
+    path = Path(run_dir) / rundir.WEIGHTS
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir}: no model.safetensors (train it with `chromalab similarity train`)")
     net.features.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})

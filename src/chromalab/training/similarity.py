@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from chromalab.core import lab
+from chromalab.core import lab, rundir
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
 from chromalab.data.folder import resize_short
 from chromalab.data.splits import file_hash, split_of
@@ -94,7 +94,7 @@ def train_similarity(variant: str, data: str | os.PathLike, out: str | os.PathLi
     Returns ``{"val_accuracy": best, "history": [...], "classes": [...]}``; writes the run into ``out``.
     """
     out = Path(out)
-    if (out / "model.safetensors").exists():
+    if (out / rundir.WEIGHTS).exists():
         raise FileExistsError(f"{out}: already holds a trained model; pick another --out")
     config = apply_overrides(get_config(variant), overrides or {})
     if config.family != "similarity" or not hasattr(config, "num_classes"):
@@ -139,8 +139,8 @@ def train_similarity(variant: str, data: str | os.PathLike, out: str | os.PathLi
             break
     meta["training"].update(epochs_done=len(history), wall_seconds=round(time.time() - t0, 2))
     from chromalab.core.jsonio import read_json, write_json
-    saved = read_json(out / "config.json")
+    saved = read_json(out / rundir.CONFIG)
     saved.update(history=history, training={**saved["training"], **meta["training"]})
-    write_json(saved, out / "config.json")
+    write_json(saved, out / rundir.CONFIG)
     return {"val_accuracy": best, "history": history, "classes": train_set.classes,
             "model": config_to_dict(config)}

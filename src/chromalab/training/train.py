@@ -15,6 +15,7 @@ import torch
 from lightning.pytorch.callbacks import ProgressBar
 from torch.utils.data import DataLoader
 
+from chromalab.core import rundir
 from chromalab.core.jsonio import write_json
 from chromalab.data.folder import ImageFolder
 from chromalab.models.io import CONFIG_NAME, WEIGHTS_NAME, read_meta
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 def versions() -> dict[str, str]:
     import kornia
 
-    from chromalab import __version__
+    from chromalab.core.version import __version__
     return {"chromalab": __version__, "python": platform.python_version(), "torch": torch.__version__,
             "lightning": L.__version__, "kornia": kornia.__version__}
 
@@ -162,7 +163,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     val_loader = DataLoader(val_set, batch_size=min(batch, len(val_set)), num_workers=0)
     from lightning.pytorch.callbacks import ModelCheckpoint
     from lightning.pytorch.loggers import TensorBoardLogger
-    ckpt = ModelCheckpoint(dirpath=out / "checkpoints", filename="epoch{epoch:03d}", save_last=True,
+    ckpt = ModelCheckpoint(dirpath=out / rundir.CHECKPOINTS, filename="epoch{epoch:03d}", save_last=True,
                            save_top_k=0, auto_insert_metric_name=False)
     extra_callbacks = list(callbacks or [])
     if rec.frozen_encoder_epochs != 0 and hasattr(module.net, "encoder"):
@@ -177,7 +178,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         enable_model_summary=False, log_every_n_steps=1, num_sanity_val_steps=0,
         limit_train_batches=limit_train_batches, deterministic=False,
     )
-    last = out / "checkpoints" / "last.ckpt"
+    last = out / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*number of training batches.*")

@@ -24,8 +24,8 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from chromalab import __version__
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
+from chromalab.core.version import __version__
 from chromalab.inference.reference import load_reference
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.ops.colour import adjust_colour

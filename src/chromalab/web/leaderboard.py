@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from chromalab.core import rundir
 from chromalab.core.jsonio import read_json
 
 COLUMNS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness")
@@ -18,7 +19,7 @@ def leaderboard_rows(runs_dir: Path | None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     baseline = None
     if runs_dir is not None and Path(runs_dir).is_dir():
-        for ev in sorted(Path(runs_dir).rglob("evaluation.json")):
+        for ev in sorted(Path(runs_dir).rglob(rundir.EVALUATION)):
             try:
                 report = read_json(ev)
             except (OSError, ValueError):

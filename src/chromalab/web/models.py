@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chromalab.core import rundir
 from chromalab.core.jsonio import read_json
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.load import load_colorizer
@@ -20,16 +21,16 @@ def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None 
     weights (name = relative path)."""
     found: dict[str, Path] = installed_models()
     if runs_dir is not None and Path(runs_dir).is_dir():
-        for cfg in sorted(Path(runs_dir).rglob("config.json")):
+        for cfg in sorted(Path(runs_dir).rglob(rundir.CONFIG)):
             run = cfg.parent
-            if (run / "model.safetensors").is_file():
+            if (run / rundir.WEIGHTS).is_file():
                 found.setdefault(run.relative_to(runs_dir).as_posix(), run)
     found.update(extra or {})
     return found
 
 
 def describe(path: Path) -> dict[str, Any]:
-    meta = read_json(path / "config.json")
+    meta = read_json(path / rundir.CONFIG)
     t = meta.get("training", {})
     return {"variant": meta.get("variant"), "family": meta.get("model", {}).get("kind"),
             "epochs": t.get("epochs_done"), "train_size": t.get("size"), "status": t.get("status")}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from chromalab.core import lab
+from chromalab.core import lab, rundir
 from chromalab.evaluation.metrics import METRICS
 from chromalab.runs.registry import RunDB, _find, _resize_to
 
@@ -66,7 +66,7 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
             for f, t in truths:
                 hit = _find(by_stem, f.stem)
                 pics.append(encode_jpeg(_resize_to(load_rgb(hit), t.shape[:2])) if hit else None)
-        elif (Path(path) / "model.safetensors").is_file():
+        elif (Path(path) / rundir.WEIGHTS).is_file():
             col = load_colorizer(path, device="cpu", work_size=max(512, 2 * size))
             pics = [encode_jpeg(col.colorize(no_colour(t))) for _, t in truths]
         else:
