@@ -11,7 +11,7 @@ from chromalab.runs.sweep import GRIDS, format_sweep_table, resolve_grid, sweep
 PAIR = ["ae-plain-interp", "gan-plain-interp-d4-w20"]
 TINY = {"ae-plain-interp": {"width": 4, "depth": 2},
         "gan-plain-interp-d4-w20": {"generator.width": 4, "generator.depth": 2, "d_width": 4, "d_layers": 2}}
-SETTINGS = dict(size=32, batch=4, epochs=1, overrides=TINY, progress=False)
+SETTINGS = dict(size=32, batch=4, epochs=1, overrides=TINY, progress=None)
 
 
 @pytest.fixture(scope="module")

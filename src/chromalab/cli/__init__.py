@@ -17,4 +17,7 @@ from chromalab.cli.app import app
 
 
 def main() -> None:
+    from chromalab.cli.progress import setup_logging
+
+    setup_logging()
     app()

@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.cli.progress import progress_display
 
 data_app = typer.Typer(help="Build datasets of colour photos.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -31,10 +32,13 @@ def build_command(
         fail("--domain must be portrait or landscape")
     opts = SourceOptions(fps=fps, flickr_max=flickr_max, flickr_licenses=flickr_licenses)
     try:
-        s = build_dataset(sources, out, size=size, min_side=min_side, workers=workers, domain=domain,
-                          shards=shards, options=opts)
+        with progress_display() as progress:
+            s = build_dataset(sources, out, size=size, min_side=min_side, workers=workers, domain=domain,
+                              shards=shards, options=opts, progress=progress)
     except (OSError, ValueError) as e:
         fail(str(e))
+    for e in s.errors:
+        typer.echo(f"error: {e}", err=True)
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(s.dropped.items())) or "none"
     typer.echo(f"kept {s.kept} new photos ({', '.join(f'{k} {v}' for k, v in sorted(s.by_split.items()))} in all), "
                f"dropped: {dropped}; {s.skipped_done} already done; {s.seconds:.1f} s → {out}", err=True)

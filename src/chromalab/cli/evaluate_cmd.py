@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.cli.progress import progress_display
 from chromalab.core import rundir
 
 
@@ -23,7 +24,8 @@ def evaluate_command(
     if out is None and len(models) == 1 and Path(models[0]).is_dir():
         out = Path(models[0]) / rundir.EVALUATION
     try:
-        report = compare(models, data, split=split, size=size, out=out, progress=True)
+        with progress_display() as progress:
+            report = compare(models, data, split=split, size=size, out=out, progress=progress)
     except (ValueError, FileNotFoundError) as e:
         fail(str(e))
     typer.echo(format_table(report))

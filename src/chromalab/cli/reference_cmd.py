@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail, parse_sets
+from chromalab.cli.progress import progress_display
 from chromalab.core import rundir
 
 similarity_app = typer.Typer(help="Similarity (feature) networks for reference-guided colorization.",
@@ -94,7 +95,8 @@ def reference_evaluate(
     from chromalab.inference.load import load_colorizer
 
     try:
-        report = evaluate_reference(models, data, split=split, size=size, out=out, progress=True)
+        with progress_display() as progress:
+            report = evaluate_reference(models, data, split=split, size=size, out=out, progress=progress)
         if grid is not None:
             col = load_colorizer(models[0], work_size=max(size * 4, 512))
             if not col.takes_reference:

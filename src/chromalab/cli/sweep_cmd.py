@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.cli.progress import progress_display
 
 
 @app.command("sweep")
@@ -32,8 +33,9 @@ def sweep_command(
     if budget_minutes <= 0:
         fail("--budget-minutes must be positive")
     try:
-        summary = sweep(grid, data, budget_minutes, out, size=size, batch=batch, eval_size=eval_size, split=split,
-                        epochs=epochs, seed=seed)
+        with progress_display() as progress:
+            summary = sweep(grid, data, budget_minutes, out, size=size, batch=batch, eval_size=eval_size,
+                            split=split, epochs=epochs, seed=seed, progress=progress)
     except (KeyError, ValueError, FileNotFoundError) as e:
         fail(str(e).strip("'\""))
     typer.echo(format_sweep_table(summary))

@@ -7,7 +7,6 @@ The baseline keeps L and sets ab = 0, so every table shows whether a model beats
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import torch
 
 from chromalab.core import lab
 from chromalab.core.jsonio import write_json
+from chromalab.core.progress import ProgressFn, track
 from chromalab.data.folder import ImageFolder
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.colorizer import Colorizer
@@ -31,24 +31,11 @@ def no_colour(rgb: np.ndarray) -> np.ndarray:
     return lab.tensor_to_image(lab.lab_to_rgb(torch.cat([L, torch.zeros_like(L).repeat(1, 2, 1, 1)], 1)))
 
 
-def _progress(iterable, total: int, label: str, enabled: bool):
-    if not enabled:
-        yield from iterable
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total)
-        for item in iterable:
-            yield item
-            bar.advance(task)
-
-
 def evaluate_fn(fn: Callable[[np.ndarray], np.ndarray], photos: ImageFolder, name: str,
-                progress: bool = False) -> dict[str, Any]:
+                progress: ProgressFn | None = None) -> dict[str, Any]:
     """Metrics of ``fn`` (``(H, W, 3)`` RGB → colorized RGB; it sees only the grey version) on ``photos``."""
     rows = []
-    for i in _progress(range(len(photos)), len(photos), name, progress):
+    for i in track(range(len(photos)), name, progress):
         truth = lab.tensor_to_image(photos.photo(i)).clip(0, 1)
         pred = fn(no_colour(truth)).clip(0, 1)
         rows.append({"file": str(photos.index.files[i].resolve()), **all_metrics(pred, truth)})
@@ -63,7 +50,7 @@ def load_photos(data: str | os.PathLike, split: str = "test", size: int = 256) -
 
 
 def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.PathLike, split: str = "test",
-            size: int = 256, out: str | os.PathLike | None = None, progress: bool = False,
+            size: int = 256, out: str | os.PathLike | None = None, progress: ProgressFn | None = None,
             baseline: bool = True) -> dict[str, Any]:
     """Evaluate several models (run folders, shipped names or ``Colorizer`` objects) on the same photos.
 
@@ -88,7 +75,7 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
 
 
 def evaluate(model: str | os.PathLike | Colorizer, data: str | os.PathLike, split: str = "test", size: int = 256,
-             out: str | os.PathLike | None = None, progress: bool = False) -> dict[str, Any]:
+             out: str | os.PathLike | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
     """Evaluate one model and the "no colour" baseline on the same photos (see ``compare``)."""
     return compare([model], data, split, size, out, progress)
 
@@ -112,7 +99,3 @@ def format_table(report: dict[str, Any], metrics: Sequence[str] = ("mae", "psnr"
     if truth:
         foot += f"; truth colourfulness {truth['mean']:.4g}"
     return "\n".join(lines + [foot])
-
-
-def print_table(report: dict[str, Any]) -> None:
-    print(format_table(report), file=sys.stdout)

@@ -26,7 +26,8 @@ import torch.nn.functional as F
 from chromalab.core import lab
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import write_json
-from chromalab.evaluation.evaluate import BASELINE, _progress, load_photos, no_colour
+from chromalab.core.progress import ProgressFn, track
+from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.load import load_colorizer
@@ -59,7 +60,7 @@ def references(photos, i: int, kind: str, seed: int = 0) -> np.ndarray | None:
 def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: str | os.PathLike,
                        split: str = "test", size: int = 128, kinds: Sequence[str] = KINDS,
                        identity: bool = True, warp_only: bool = True, seed: int = 0,
-                       out: str | os.PathLike | None = None, progress: bool = False) -> dict[str, Any]:
+                       out: str | os.PathLike | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
     """Metrics for every (model, correspondence, reference kind) on the photos of ``split``.
 
     Models that are not reference-guided get one row (the reference does not reach them).
@@ -72,7 +73,7 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
 
     def run(name: str, fn) -> None:
         rows = []
-        for i in _progress(range(len(photos)), len(photos), name, progress):
+        for i in track(range(len(photos)), name, progress):
             pred = fn(no_colour(truths[i]), i).clip(0, 1)
             rows.append({"file": str(photos.index.files[i]), **all_metrics(pred, truths[i])})
         results.append({"name": name, "images": rows, "summary": summarize(rows)})

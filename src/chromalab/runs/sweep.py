@@ -11,9 +11,9 @@ already spent, so the budget stays the same) or, without a usable checkpoint, is
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,9 +21,12 @@ from typing import Any
 
 from chromalab.core import rundir
 from chromalab.core.jsonio import read_json, write_json
+from chromalab.core.progress import ProgressFn
 from chromalab.evaluation.evaluate import BASELINE, compare
 from chromalab.models.gan import GENERATORS, SEED_GANS, WEIGHT_VARIANTS
 from chromalab.models.registry import names as variant_names
+
+logger = logging.getLogger(__name__)
 
 SEED_AES = [f"ae-{g}" for g in GENERATORS]
 GRIDS: dict[str, list[str]] = {
@@ -103,7 +106,7 @@ def _training_facts(run_dir: Path) -> dict[str, Any]:
 def sweep(grid: str | Sequence[str], data: str | os.PathLike, budget_minutes: float, out: str | os.PathLike, *,
           size: int = 64, batch: int = 16, eval_size: int | None = None, split: str = "test", seed: int = 0,
           epochs: int = 10_000, overrides: Mapping[str, Mapping[str, Any]] | None = None,
-          progress: bool = True) -> dict[str, Any]:
+          progress: ProgressFn | None = None) -> dict[str, Any]:
     """Train each variant of ``grid`` for ``budget_minutes`` (or ``epochs``, whichever ends first) on ``data``
     at ``size`` px, then evaluate all on its ``split`` at ``eval_size`` (default: ``size``) px.
 
@@ -122,9 +125,7 @@ def sweep(grid: str | Sequence[str], data: str | os.PathLike, budget_minutes: fl
     out.mkdir(parents=True, exist_ok=True)
     _check_settings(out, settings)
 
-    def log(msg: str) -> None:
-        if progress:
-            print(msg, file=sys.stderr, flush=True)
+    log = logger.info
 
     for i, name in enumerate(names, 1):
         run_dir = out / name

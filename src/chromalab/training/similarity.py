@@ -10,9 +10,9 @@ best validation accuracy) and ``model.safetensors`` (weights of the best validat
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from chromalab.data.folder import resize_short
 from chromalab.data.splits import file_hash, split_of
 from chromalab.models.io import save_model
 from chromalab.models.registry import apply_overrides, config_to_dict, get_config
+
+log = logging.getLogger(__name__)
 
 
 def to_input(rgb: torch.Tensor, in_channels: int) -> torch.Tensor:
@@ -128,9 +130,7 @@ def train_similarity(variant: str, data: str | os.PathLike, out: str | os.PathLi
         acc = accuracy(model, val_loader)
         history.append({"epoch": epoch, "train_loss": sum(losses) / max(1, len(losses)), "val_accuracy": acc,
                         "wall_seconds": round(time.time() - t0, 2)})
-        if progress:
-            print(f"epoch {epoch}: train loss {history[-1]['train_loss']:.4f}, val accuracy {acc:.3f}",
-                  file=sys.stderr)
+        log.info("epoch %d: train loss %.4f, val accuracy %.3f", epoch, history[-1]["train_loss"], acc)
         if acc > best:
             best = acc
             meta["training"].update(best_epoch=epoch, val_accuracy=acc)

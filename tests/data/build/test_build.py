@@ -13,7 +13,7 @@ def manifest(out):
 
 def test_folder_build_keeps_good_photos_and_says_why_others_were_dropped(source_dir, tmp_path):
     out = tmp_path / "ds"
-    s = build_dataset([str(source_dir)], out, size=128, min_side=100, workers=2, progress=False)
+    s = build_dataset([str(source_dir)], out, size=128, min_side=100, workers=2)
     rows = manifest(out)
     why = {r["key"].rsplit("/", 1)[1]: r.get("dropped") for r in rows}
     assert why["grey.png"] == "grey_or_sepia" and why["sepia.png"] == "grey_or_sepia"
@@ -30,7 +30,7 @@ def test_folder_build_keeps_good_photos_and_says_why_others_were_dropped(source_
 
 def test_splits_agree_with_image_folder(source_dir, tmp_path):
     out = tmp_path / "ds"
-    build_dataset([str(source_dir)], out, size=128, min_side=100, progress=False)
+    build_dataset([str(source_dir)], out, size=128, min_side=100)
     for split in ("train", "val", "test"):
         files = {p.name for p in ImageFolder(out / "images", split, size=32).index.files}
         assert files == {p.name for p in (out / "images" / split).glob("*.jpg")}
@@ -38,12 +38,12 @@ def test_splits_agree_with_image_folder(source_dir, tmp_path):
 
 def test_resume_after_interruption_adds_nothing_twice_and_loses_nothing(source_dir, tmp_path):
     full = tmp_path / "full"
-    build_dataset([str(source_dir)], full, size=128, min_side=100, workers=1, progress=False)
+    build_dataset([str(source_dir)], full, size=128, min_side=100, workers=1)
     out = tmp_path / "resumed"
     with pytest.raises(KeyboardInterrupt):
-        build_dataset([str(source_dir)], out, size=128, min_side=100, workers=1, progress=False, _stop_after=5)
+        build_dataset([str(source_dir)], out, size=128, min_side=100, workers=1, _stop_after=5)
     assert len(manifest(out)) == 5
-    s = build_dataset([str(source_dir)], out, size=128, min_side=100, workers=1, progress=False)
+    s = build_dataset([str(source_dir)], out, size=128, min_side=100, workers=1)
     assert s.skipped_done == 5
     keys = [r["key"] for r in manifest(out)]
     assert len(keys) == len(set(keys)) == len(manifest(full))
@@ -53,7 +53,7 @@ def test_resume_after_interruption_adds_nothing_twice_and_loses_nothing(source_d
 
 def test_domain_filter_and_shards(source_dir, tmp_path):
     out = tmp_path / "ds"
-    s = build_dataset([str(source_dir)], out, size=256, min_side=100, domain="portrait", shards=2, progress=False)
+    s = build_dataset([str(source_dir)], out, size=256, min_side=100, domain="portrait", shards=2)
     rows = [r for r in manifest(out) if "dropped" not in r]
     assert all(r["domain"] == "portrait" for r in rows) and s.dropped["not_portrait"] >= 1
     assert any("astronaut" in r["key"] for r in rows)  # the astronaut's face is found

@@ -74,13 +74,13 @@ def opts(server, **kw):
 
 def test_flickr_search_paginates_and_records_attribution(server, tmp_path):
     out = tmp_path / "ds"
-    s = build_dataset(["flickr:old town"], out, size=128, min_side=64, options=opts(server), progress=False)
+    s = build_dataset(["flickr:old town"], out, size=128, min_side=64, options=opts(server))
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     assert s.kept == 5 and sorted(r["flickr_id"] for r in rows) == sorted(PHOTOS)
     assert all(r["licence"] == "CC BY 2.0" and r["owner_name"] == "Ann" and r["url"].startswith(server) for r in rows)
     # resumable: a second run fetches no image again
     before = {k: v for k, v in Handler.calls.items() if k.startswith("/img/")}
-    s2 = build_dataset(["flickr:old town"], out, size=128, min_side=64, options=opts(server), progress=False)
+    s2 = build_dataset(["flickr:old town"], out, size=128, min_side=64, options=opts(server))
     assert s2.kept == 0 and s2.skipped_done == 5
     assert {k: v for k, v in Handler.calls.items() if k.startswith("/img/")} == before
 
@@ -88,14 +88,14 @@ def test_flickr_search_paginates_and_records_attribution(server, tmp_path):
 def test_flickr_bad_key_is_a_clear_error(server, tmp_path):
     o = opts(server)
     o.flickr_key = "wrong"
-    s = build_dataset(["flickr:x"], tmp_path / "ds", options=o, progress=False)
+    s = build_dataset(["flickr:x"], tmp_path / "ds", options=o)
     assert s.kept == 0 and any("Invalid API Key" in e for e in s.errors)
 
 
 def test_url_list_with_retry_content_type_and_404(server, tmp_path):
     lst = tmp_path / "urls.txt"
     lst.write_text(f"# my photos\n{server}/img/p1.jpg\n{server}/flaky.jpg\n{server}/page.html\n{server}/gone.jpg\n")
-    s = build_dataset([str(lst)], tmp_path / "ds", size=128, min_side=64, options=opts(server), progress=False)
+    s = build_dataset([str(lst)], tmp_path / "ds", size=128, min_side=64, options=opts(server))
     rows = [json.loads(x) for x in (tmp_path / "ds" / "manifest.jsonl").read_text().splitlines()]
     status = {r["url"].rsplit("/", 1)[1]: r.get("dropped") for r in rows}
     assert status == {"p1.jpg": None, "flaky.jpg": None, "page.html": "unreadable", "gone.jpg": "unreadable"}

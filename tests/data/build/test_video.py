@@ -29,7 +29,7 @@ def test_video_frames_sampled_with_cuts_duplicates_and_black_frames(tmp_path):
     frames = [a] * 20 + [black] * 10 + [b] * 15
     write_video(tmp_path / "clip.mp4", frames)
     out = tmp_path / "ds"
-    s = build_dataset([str(tmp_path / "clip.mp4")], out, size=128, min_side=64, progress=False,
+    s = build_dataset([str(tmp_path / "clip.mp4")], out, size=128, min_side=64, progress=None,
                       options=SourceOptions(fps=1.0))
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     kept = [r for r in rows if "dropped" not in r]

@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import os
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from PIL import Image
 
 from chromalab.core import lab
 from chromalab.core.imageio import ImageError, atomic_write_bytes
+from chromalab.core.progress import ProgressFn
 from chromalab.data.build.filters import dhash, hamming, is_grey_or_sepia
 from chromalab.data.build.http import FetchError
 from chromalab.data.build.sources import Candidate, SourceOptions, iter_candidates
@@ -101,7 +101,7 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
 
 def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, min_side: int = 128,
                   workers: int = 2, domain: str | None = None, shards: int = 0, dedup_bits: int = 4,
-                  options: SourceOptions | None = None, progress: bool = True,
+                  options: SourceOptions | None = None, progress: ProgressFn | None = None,
                   _stop_after: int | None = None) -> BuildSummary:
     """Build (or resume building) a dataset folder from ``sources``; see the module docstring.
 
@@ -135,13 +135,7 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
                 done.add(c.key)
                 yield c
 
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with open(manifest, "a") as log, ThreadPoolExecutor(max_workers=max(1, workers)) as pool, \
-            Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True,
-                     console=Console(stderr=True), disable=not progress) as bar:
-        task = bar.add_task("building", total=None)
+    with open(manifest, "a") as log, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         pending: list = []
         stream = candidates()
 
@@ -177,7 +171,8 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
                 summary.dropped[row["dropped"]] += 1
             else:
                 summary.kept += 1
-            bar.update(task, description=f"kept {summary.kept}, dropped {sum(summary.dropped.values())}")
+            if progress is not None:
+                progress(f"building (kept {summary.kept}, dropped {sum(summary.dropped.values())})", written, None)
             if _stop_after is not None and written >= _stop_after:
                 for f in pending:
                     f.cancel()
@@ -195,6 +190,4 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
     if shards:
         from chromalab.data.shards import write_shards
         write_shards(out, kept_rows, shards)
-    for e in summary.errors:
-        print(f"error: {e}", file=sys.stderr)
     return summary
