@@ -24,7 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from chromalab import __version__
-from chromalab.core.imageio import ImageError, NotAnImageError, Photo, read_photo, save_photo, sniff_format
+from chromalab.core.imageio import (
+    ImageError,
+    NotAnImageError,
+    Photo,
+    is_grey,
+    read_photo,
+    save_photo,
+    sniff_format,
+)
 from chromalab.core.metadata import MULTI_FRAME, WRITABLE, output_format
 from chromalab.ops.colour import adjust_colour
 
@@ -167,6 +175,8 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
     try:
         photo = decode(job) if decode else read_photo(job.src, str(job.src), settings.max_pixels,
                                                       all_frames=not settings.first_frame)
+        if not is_grey(photo.rgb):
+            photo.notes.insert(0, "is in colour; colorized its grey version")
         if photo.total_frames > 1 and not settings.first_frame and len(photo.frames) > 1:
             out_fmt = _format_of_suffix(outs[0].suffix)
             if out_fmt not in MULTI_FRAME:
