@@ -182,7 +182,7 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
             if out_fmt not in MULTI_FRAME:
                 raise ImageError(f"{job.src}: {photo.total_frames} frames, but {out_fmt} holds one; use a "
                                  "multi-frame --format (png, webp, tiff) or --first-frame")
-        for (tag, ref), out in zip(settings.references, outs):
+        for (_tag, ref), out in zip(settings.references, outs, strict=True):
             frames = colorize_frames(colorizer, photo, settings, ref)
             save_photo(frames, out, fmt=_format_of_suffix(out.suffix), meta=photo.meta,
                        software=f"chromalab {__version__} (model {getattr(colorizer, 'name', 'model')})",
@@ -207,8 +207,11 @@ def _with_notes(msg: str, photo: Photo | None) -> str:
     return "; ".join([m for m in [msg, *notes] if m])
 
 
+Result = tuple[Path, "np.ndarray | None", str]
+
+
 def colorize_paths(colorizer, paths: Iterable[str | os.PathLike], *, reference=None, saturation: float = 1.0,
-                   vibrance: float = 0.0, max_pixels: int = 100_000_000) -> Iterator[tuple[Path, np.ndarray | None, str]]:
+                   vibrance: float = 0.0, max_pixels: int = 100_000_000) -> Iterator[Result]:
     """For each path: ``(path, (H, W, 3) float32 result or None, one-line error or "")``; bad files do not
     stop the iteration."""
     for p in paths:
