@@ -267,10 +267,10 @@ def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_beside(path)
     try:
-        with open(tmp, "wb") as f:
+        with open(tmp, "w+b") as f:  # multi-page TIFF writing reads back what it wrote
             try:
                 ims[0].save(f, format=fmt, **opts)
-            except (OSError, ValueError, KeyError) as e:
+            except (OSError, ValueError, KeyError, RuntimeError) as e:
                 if opts.pop("compression", None) is None:  # e.g. a TIFF without libtiff: write it plain
                     raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
                 f.seek(0)

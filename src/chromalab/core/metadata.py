@@ -22,6 +22,10 @@ WRITABLE = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "GIF
 CHOICES = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF"}  # ``--format`` values
 MULTI_FRAME = {"GIF", "PNG", "WEBP", "TIFF"}  # formats whose extra frames are animation/pages we colorize
 DEFAULT_QUALITY = 92
+# TIFF tags that describe a file's pixel layout (size, strips, compression, colour model): a TIFF's EXIF
+# view includes them, but copied into another file they would describe the wrong pixels.
+STRUCTURAL = {254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 280, 281, 284, 317, 320, 322, 323,
+              324, 325, 338, 339, 340, 341, 347, 530, 531, 532, 700, 0x83BB, 0x8649, 0x8773, 0x935C}
 
 
 @dataclass
@@ -48,7 +52,8 @@ def read_metadata(im: Image.Image) -> Metadata:
             exif.load(raw)
         else:
             for k, v in im.getexif().items():
-                exif[k] = v
+                if k not in STRUCTURAL:
+                    exif[k] = v
         if ORIENTATION in exif:
             exif[ORIENTATION] = 1
         if not len(exif):
@@ -86,6 +91,8 @@ def save_options(fmt: str, meta: Metadata | None, *, software: str, quality: int
                 sub = {}
             if sub:
                 exif[ifd] = dict(sub)
+            elif ifd in exif:
+                del exif[ifd]  # a bare offset into another file would point at garbage
     exif[SOFTWARE] = software
     if fmt in ("JPEG", "WEBP", "TIFF", "PNG"):
         opts["exif"] = exif.tobytes()
@@ -100,8 +107,8 @@ def save_options(fmt: str, meta: Metadata | None, *, software: str, quality: int
         for k, v in {**meta.text, "Software": software}.items():
             info.add_text(k, v)
         opts["pnginfo"] = info
-    if fmt == "TIFF":
-        opts["compression"] = "tiff_deflate"
+    if fmt == "TIFF" and not any(ifd in exif for ifd in (0x8769, 0x8825)):
+        opts["compression"] = "tiff_deflate"  # libtiff cannot write EXIF sub-IFDs: those files stay plain
     if frames > 1:
         if meta.durations and fmt != "TIFF":
             opts["duration"] = meta.durations[:frames] + [meta.durations[-1]] * (frames - len(meta.durations))

@@ -167,7 +167,9 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
             decode: Callable[[Job], Photo] | None = None) -> Outcome:
     """Colorize one planned job and write its output(s); never raises for a bad file."""
     if job.format is None:
-        return Outcome(str(job.src), NOT_IMAGE, None, f"{job.src}: not an image (unrecognised format)")
+        empty = job.src.is_file() and job.src.stat().st_size == 0
+        return Outcome(str(job.src), NOT_IMAGE, None,
+                       f"{job.src}: " + ("empty file" if empty else "not an image (unrecognised format)"))
     outs = outputs_for(job, settings)
     shown = str(outs[0]) if len(outs) == 1 else ", ".join(map(str, outs))
     if not settings.overwrite and all(o.exists() for o in outs):
