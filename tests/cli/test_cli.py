@@ -31,6 +31,13 @@ def inputs(tmp_path):
 def test_models_lists_variants_with_parameter_counts():
     res = run("models")
     assert res.exit_code == 0 and "ae-unet-learned" in res.output and "ae-plain-interp" in res.output
+    assert res.output.index("default") < res.output.index("ae-plain-interp")  # shipped models first
+    assert "test MAE" in res.output and "MB" in res.output
+
+
+def test_version():
+    res = run("--version")
+    assert res.exit_code == 0 and res.output.startswith("chromalab ")
 
 
 def test_colorize_folder_recursively_at_full_size(tiny_run, inputs, tmp_path):
