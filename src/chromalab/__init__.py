@@ -1,6 +1,6 @@
 """chromalab: colorize black-and-white photos and videos, and the lab to train and compare colorizers.
 
-Public API: ``Colorizer``, ``train``, ``evaluate``, ``compare`` (imported lazily, so ``import chromalab``
+Public API: ``Colorizer``, ``save`` (a result, keeping a source's metadata), ``train``, ``evaluate``, ``compare`` (imported lazily, so ``import chromalab``
 stays cheap).
 """
 
@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Colorizer", "train", "evaluate", "compare", "__version__"]
+__all__ = ["Colorizer", "save", "train", "evaluate", "compare", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Colorizer":
         from chromalab.inference.colorizer import Colorizer
         return Colorizer
+    if name == "save":
+        from chromalab.core.imageio import save_like
+        return save_like
     if name == "train":
         from chromalab.training.train import train
         return train
