@@ -1,6 +1,7 @@
 """chromalab: colorize black-and-white photos and videos, and the lab to train and compare colorizers.
 
-Public API: ``Colorizer``, ``save`` (a result, keeping a source's metadata), ``train``, ``evaluate``, ``compare`` (imported lazily, so ``import chromalab``
+Public API: ``Colorizer``, ``save`` (a result, keeping a source's metadata), ``train``, ``evaluate``,
+``compare`` (imported lazily, so ``import chromalab``
 stays cheap).
 """
 
