@@ -78,3 +78,34 @@ def tiny_reference_run(photo_dir, tmp_path_factory) -> Path:
     train("reference-unet", photo_dir, out, size=32, batch=4, epochs=1, overrides={"width": 8, "depth": 2},
           lr=3e-3, progress=False)
     return out
+
+
+BROKEN_MAGIC = b"BRKN"
+
+
+def register_broken_format() -> None:
+    """A fake Pillow plugin for files starting with ``BRKN``: it opens (8x8 grey), then its decoder warns,
+    writes to fd 2 like libtiff does, and raises ``NotImplementedError`` — the worst a real plugin does."""
+    import os
+    import warnings
+
+    from PIL import ImageFile
+
+    if "BROKENTEST" in Image.ID:
+        return
+
+    class BrokenFile(ImageFile.ImageFile):
+        format = "BROKENTEST"
+        format_description = "test plugin whose decoder is not implemented"
+
+        def _open(self) -> None:
+            self._size = (8, 8)
+            self._mode = "L"
+            self.tile = []
+
+        def load(self):
+            warnings.warn("fake decoder warning", UserWarning, stacklevel=1)
+            os.write(2, b"FakeLib: Warning, odd tag\n")
+            raise NotImplementedError("fake codec not implemented")
+
+    Image.register_open("BROKENTEST", BrokenFile, lambda prefix: prefix[:4] == BROKEN_MAGIC)

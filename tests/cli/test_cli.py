@@ -31,14 +31,21 @@ def inputs(tmp_path):
 def test_models_lists_variants_with_parameter_counts():
     res = run("models")
     assert res.exit_code == 0 and "ae-unet-learned" in res.output and "ae-plain-interp" in res.output
+    assert res.output.index("default") < res.output.index("ae-plain-interp")  # shipped models first
+    assert "test MAE" in res.output and "MB" in res.output
+
+
+def test_version():
+    res = run("--version")
+    assert res.exit_code == 0 and res.output.startswith("chromalab ")
 
 
 def test_colorize_folder_recursively_at_full_size(tiny_run, inputs, tmp_path):
     out = tmp_path / "out"
     res = run("colorize", inputs, "--model", tiny_run, "--out", out)
     assert res.exit_code == 0, res.output
-    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
-    assert made == ["colour_color.png", "grey_color.png", "nested/grey2_color.png"]
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert made == ["colour_color.png", "grey_color.png", "nested/grey2_color.jpg"]  # the input's format
     assert Image.open(out / "grey_color.png").size == Image.open(inputs / "grey.png").size
     assert Image.open(out / "grey_color.png").mode == "RGB"
     assert "is in colour" in res.stderr
@@ -54,12 +61,16 @@ def test_bad_files_are_reported_and_the_rest_processed(tiny_run, inputs, tmp_pat
     out = tmp_path / "out"
     res = run("colorize", inputs, tmp_path / "missing.png", "--model", tiny_run, "--out", out, "--max-megapixels", "4")
     assert res.exit_code == 1
-    errs = [line for line in res.stderr.splitlines() if line.startswith("error:")]
-    assert len(errs) == 5, res.stderr
-    for word in ("empty", "not an image", "corrupt", "limit", "no such file"):
+    lines = res.stderr.splitlines()
+    errs = [line for line in lines if "error:" in line or "failed:" in line]
+    assert len(errs) == 3, res.stderr
+    for word in ("corrupt", "limit", "no such file"):
         assert any(word in e for e in errs), word
+    not_images = [line for line in lines if "not-image" in line or "skipped:" in line]
+    assert len(not_images) == 2 and any("empty" in e for e in not_images)
+    assert "3 colorized, 0 skipped (exists), 2 not images, 3 failed" in res.stderr
     made = sorted(p.name for p in out.rglob("*") if p.is_file())
-    assert made == ["colour_color.png", "grey2_color.png", "grey_color.png"]  # nothing partial or from bad files
+    assert made == ["colour_color.png", "grey2_color.jpg", "grey_color.png"]  # nothing partial or from bad files
 
 
 def test_unreadable_folder_is_reported(tiny_run, inputs, tmp_path, monkeypatch):
@@ -77,7 +88,7 @@ def test_unreadable_folder_is_reported(tiny_run, inputs, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", scandir)
     res = run("colorize", inputs, "--model", tiny_run, "--out", tmp_path / "o")
     assert res.exit_code == 1 and "cannot read folder" in res.stderr and "locked" in res.stderr
-    assert len(list((tmp_path / "o").rglob("*.png"))) == 3  # the readable photos were still colorized
+    assert len(list((tmp_path / "o").rglob("*_color.*"))) == 3  # the readable photos were still colorized
 
 
 def test_unknown_model_and_bad_set_are_one_line_errors(inputs, photo_dir, tmp_path):

@@ -58,4 +58,28 @@ def test_accepts_uint8_and_2d_arrays(colorizer):
     grey8 = sample_rgb("camera", 48)[..., 0] if sample_rgb("camera", 48).ndim == 3 else sample_rgb("camera", 48)
     a = colorizer.colorize(grey8)
     b = colorizer.colorize(np.repeat(grey8[..., None], 3, 2).astype(np.float32) / 255.0)
-    assert a.shape == b.shape == (*grey8.shape, 3) and np.allclose(a, b, atol=1e-5)
+    assert a.shape == b.shape == (*grey8.shape, 3)
+    assert a.dtype == np.uint8 and b.dtype == np.float32  # the kind it was given
+    assert np.abs(a.astype(np.float32) - b * 255).max() <= 1.0
+
+
+def test_pil_in_pil_out_and_saturation(colorizer):
+    from PIL import Image
+
+    im = Image.fromarray(sample_rgb("camera", 48)).convert("L")
+    out = colorizer.colorize(im)
+    assert isinstance(out, Image.Image) and out.mode == "RGB" and out.size == im.size
+    grey = colorizer.colorize(im, saturation=0.0)
+    arr = np.asarray(grey).astype(int)
+    assert np.abs(arr - arr.mean(axis=2, keepdims=True)).max() <= 2  # saturation 0: no chroma left
+
+
+def test_colorize_batch_goes_on_past_bad_files(colorizer, tmp_path):
+    from PIL import Image
+
+    Image.fromarray(sample_rgb("camera", 40)).convert("L").save(tmp_path / "a.png")
+    (tmp_path / "b.png").write_bytes(b"junk")
+    results = list(colorizer.colorize_batch([tmp_path / "a.png", tmp_path / "b.png"]))
+    assert [r[0].name for r in results] == ["a.png", "b.png"]
+    assert results[0][1].shape == (*Image.open(tmp_path / "a.png").size[::-1], 3) and results[0][2] == ""
+    assert results[1][1] is None and "not an image" in results[1][2]

@@ -107,3 +107,11 @@ def test_leaderboard_reads_evaluations(tiny_run, photo_dir, settings):
         names = [m["name"] for m in client.get("/api/models").json()]
     assert [r["model"] for r in board["rows"]] == ["r1"] and board["baseline"]["model"] == "no-colour"
     assert "r1" in names  # trained runs under --runs are offered as models
+
+
+def test_decoder_raising_not_implemented_is_415_not_500(client):
+    from tests.conftest import BROKEN_MAGIC, register_broken_format
+
+    register_broken_format()
+    res = post(client, BROKEN_MAGIC + b"\0" * 64)
+    assert res.status_code == 415 and "cannot decode" in res.json()["detail"]

@@ -6,6 +6,20 @@ app = typer.Typer(name="chromalab", help="Colorize black-and-white photos; train
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from chromalab.core.version import __version__
+
+        typer.echo(f"chromalab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    """Colorize black-and-white photos; train, evaluate and compare colorizers."""
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print one line on stderr and exit."""
     typer.echo(f"error: {message}", err=True)

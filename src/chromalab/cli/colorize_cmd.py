@@ -1,85 +1,142 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.cli.progress import FileProgress, native_stderr_captured
+
+FORMATS = ("same", "jpg", "png", "webp", "tiff")
 
 
 def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".png") -> Path:
-    """``out_dir/<path below root>/<stem>_color.png``; never the input itself."""
+    """``out_dir/<path below root>/<stem>_color<suffix>``; never the input itself."""
     rel = src.relative_to(root) if root is not None else Path(src.name)
     return out_dir / rel.parent / f"{rel.stem}_color{suffix}"
 
 
+def check_writable_folder(out: Path, what: str = "output folder") -> None:
+    """Fail with one line (exit 2) unless ``out`` is, or can be made, a folder we can write into; done before
+    the model loads so a typo costs nothing."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        fail(f"{what} {out} exists and is not a folder", code=2)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        fail(f"{what} {out} is not writable ({e.strerror or e})", code=2)
+
+
 @app.command("colorize")
 def colorize_command(
-    inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive)."),
+    inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive; files are recognised by "
+                                        "content, not suffix)."),
     model: str = typer.Option("default", help="Shipped model name, run folder, or auto (portrait/landscape)."),
-    out: Path = typer.Option(Path("colorized"), help="Output folder."),
+    out: Path = typer.Option(Path("colorized"), help="Output folder (may be the input folder: outputs are "
+                             "never taken as inputs)."),
+    format: str = typer.Option("same", "--format", help="Output format: same (the input's, where it holds "
+                               "colour; else PNG), jpg, png, webp, tiff."),
+    quality: int = typer.Option(None, min=1, max=100, help="JPEG/WebP quality (default 92)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo outputs that already exist (default: skip)."),
+    report: Path = typer.Option(None, "--report", help="Write one JSON line per input (path, status, output, "
+                                "message) to this file."),
+    first_frame: bool = typer.Option(False, "--first-frame", help="Animated GIF/WebP/PNG and multi-page TIFF: "
+                                     "colorize only the first frame (default: every frame)."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
-    max_megapixels: float = typer.Option(100.0, help="Refuse larger images."),
+    max_megapixels: float = typer.Option(100.0, help="Refuse larger images (all frames together); the one "
+                                         "pixel limit."),
     saturation: float = typer.Option(1.0, min=0.0, max=4.0, help="Chroma scale after colorizing (1 = as is)."),
     vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
     reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
-                                         "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.png)."),
+                                         "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.<ext>)."),
 ) -> None:
-    """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
-    from rich.console import Console
-    from rich.progress import Progress
+    """Colorize photos at full resolution into OUT/<name>_color.<ext>, keeping format and metadata.
 
-    from chromalab.core.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
+    Existing outputs are skipped (--overwrite redoes them); every input is counted as colorized, skipped,
+    not an image, or failed; bad files get one line each and the rest go on (exit 1 if any failed).
+    """
+    from chromalab.core.imageio import ImageError
+    from chromalab.inference.batch import (
+        COLORIZED,
+        FAILED,
+        NOT_IMAGE,
+        SKIPPED,
+        BatchSettings,
+        Outcome,
+        find_inputs,
+        plan,
+        run_job,
+        summary,
+    )
     from chromalab.inference.load import load_colorizer
     from chromalab.inference.reference import load_reference
     from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
-    from chromalab.ops.colour import adjust_colour
 
+    if format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, got {format!r}", code=2)
+    check_writable_folder(out)
+    if report is not None:
+        if report.is_dir():
+            fail(f"--report {report} is a folder; give a file name", code=2)
+        check_writable_folder(report.parent if str(report.parent) else Path("."), "report folder")
     errors: list[str] = []
-    jobs: list[tuple[Path, Path]] = []
-    for item in inputs:
-        root = item if item.is_dir() else None
-        for src in iter_image_files([item], errors):
-            jobs.append((src, output_path(src, root, out)))
+    jobs = plan(find_inputs(inputs, out, errors), out, format)
+    outcomes = [Outcome(e.split(": ", 1)[0], FAILED, None, e) for e in errors]
     for e in errors:
         typer.echo(f"error: {e}", err=True)
     if not jobs:
-        fail("no images to colorize")
+        fail("no files to colorize")
     if reference and model == DEFAULT_MODEL:
         model = REFERENCE_MODEL
     try:
         colorizer = load_colorizer(model, work_size=work_size)
     except (FileNotFoundError, KeyError, ValueError) as e:
         fail(str(e))
-    refs: list[tuple[str, object]] = [("", None)]
+    max_pixels = int(max_megapixels * 1e6)
+    settings = BatchSettings(overwrite=overwrite, first_frame=first_frame, max_pixels=max_pixels,
+                             saturation=saturation, vibrance=vibrance, quality=quality)
     if reference:
         if not colorizer.takes_reference:
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
         try:
-            refs = [(f"_ref-{r.stem}", load_reference(r, max_pixels=int(max_megapixels * 1e6))) for r in reference]
+            settings.references = [(f"_ref-{r.stem}", load_reference(r, max_pixels=max_pixels)) for r in reference]
         except ImageError as e:
             fail(str(e))
-    failed = len(errors)
-    done = 0
-    with Progress(transient=True, console=Console(stderr=True, soft_wrap=True)) as bar:
-        task = bar.add_task("colorizing", total=len(jobs))
-        for src, dst in jobs:
-            try:
-                if dst.resolve() == src.resolve():
-                    raise ImageError(f"{src}: output would overwrite the input")
-                rgb = load_rgb(src, max_pixels=int(max_megapixels * 1e6))
-                if not is_grey(rgb):
-                    bar.console.print(f"note: {src} is in colour; colorizing its grey version", style="yellow",
-                                      highlight=False)
-                for tag, ref in refs:
-                    out_file = dst.with_name(dst.stem + tag + dst.suffix)
-                    out_rgb = colorizer.colorize(rgb, reference=ref)
-                    save_rgb(adjust_colour(out_rgb, saturation, vibrance), out_file)
-                done += 1
-            except ImageError as e:
-                bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)
-                failed += 1
-            bar.advance(task)
-    typer.echo(f"{done} colorized into {out}" + (f", {failed} failed" if failed else ""), err=True)
-    if failed:
+    report_file = report.open("w") if report is not None else None
+    named = {j.src for j in jobs if j.root is None}
+    try:
+        for o in outcomes:
+            _write_row(report_file, o)
+        with FileProgress(len(jobs)) as progress:
+            for job in jobs:
+                progress.start(job.src)
+                stray: list[str] = []
+                with native_stderr_captured(stray):  # libtiff & co. write straight to fd 2
+                    outcome = run_job(colorizer, job, settings)
+                if stray:
+                    outcome.message = "; ".join([m for m in [outcome.message, f"[stderr: {' | '.join(stray)[:200]}]"]
+                                                 if m])
+                if outcome.status == NOT_IMAGE and job.src in named:
+                    outcome.status = FAILED
+                outcomes.append(outcome)
+                _write_row(report_file, outcome)
+                progress.done(outcome)
+    finally:
+        if report_file is not None:
+            report_file.close()
+    counts = summary(outcomes)
+    typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "
+               f"images, {counts[FAILED]} failed → {out}" + (f"; report: {report}" if report else ""), err=True)
+    if counts[FAILED]:
         raise typer.Exit(1)
+
+
+def _write_row(f, outcome) -> None:
+    if f is not None:
+        f.write(json.dumps(outcome.row()) + "\n")
+        f.flush()

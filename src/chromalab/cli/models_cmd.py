@@ -1,18 +1,52 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import typer
 
 from chromalab.cli.app import app
 
 
+def card_summary(folder: Path) -> tuple[str, str]:
+    """(one-line description, test scores) from a shipped model's MODEL_CARD.md: the first prose line, and
+    MAE / ΔE2000 of the first row of its test-split table, if it has one."""
+    card = folder / "MODEL_CARD.md"
+    if not card.is_file():
+        return "", ""
+    lines = card.read_text(encoding="utf-8").splitlines()
+    desc = next((ln.strip().lstrip("- ") for ln in lines[1:] if ln.strip() and not ln.startswith("#")), "")
+    desc = re.sub(r"[`*]", "", desc).split(". ")[0][:90]
+    scores = ""
+    for i, ln in enumerate(lines):
+        if ln.startswith("| model |") and i + 2 < len(lines):
+            head = [c.strip() for c in ln.strip("|").split("|")]
+            row = [re.sub(r"\*|\[.*?\]", "", c).strip() for c in lines[i + 2].strip("|").split("|")]
+            got = {h.split()[0]: v for h, v in zip(head, row, strict=False) if h.split()}
+            scores = ", ".join(f"test {k} {got[k]}" for k in ("MAE", "ΔE2000") if got.get(k))
+            break
+    return desc, scores
+
+
+def folder_size(folder: Path) -> str:
+    return f"{sum(f.stat().st_size for f in folder.rglob('*') if f.is_file()) / 1e6:.1f} MB"
+
+
 @app.command("models")
 def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...).")) -> None:
-    """List registered model variants with their parameter counts, and the shipped models."""
-    from chromalab.inference.store import shipped_models
+    """The shipped models to colorize with (description, size, test scores), then the training variants."""
+    from chromalab.inference.store import DEFAULT_MODEL, PACKAGE_MODELS, shipped_models
     from chromalab.models.registry import build, count_parameters, get_config, names
 
-    typer.echo(f"{'variant':32} {'family':8} {'parameters':>12}")
+    typer.echo("shipped models (chromalab colorize --model NAME):")
+    for name in shipped_models():
+        desc, scores = card_summary(PACKAGE_MODELS / name)
+        tag = " (used by default)" if name == DEFAULT_MODEL else ""
+        typer.echo(f"  {name:12} {folder_size(PACKAGE_MODELS / name):>8}  {desc}{tag}")
+        if scores:
+            typer.echo(f"  {'':12} {'':8}  {scores}")
+    typer.echo("\ntraining variants (chromalab train --variant NAME):")
+    typer.echo(f"  {'variant':32} {'family':8} {'parameters':>12}")
     for name in names(family):
         cfg = get_config(name)
-        typer.echo(f"{name:32} {cfg.family:8} {count_parameters(build(name)):>12,}")
-    typer.echo(f"shipped models: {', '.join(shipped_models()) or 'none'}")
+        typer.echo(f"  {name:32} {cfg.family:8} {count_parameters(build(name)):>12,}")

@@ -1,12 +1,24 @@
-"""How the CLI shows the library's progress and log messages: rich bars on a terminal, plain lines otherwise."""
+"""How the CLI shows progress and messages: the library's progress callbacks and log records, per-file progress
+for long batch commands, and C libraries' stderr chatter kept out of it.
+
+On a terminal: a rich bar with the current file's name (redrawn only between files, so nothing writes to
+stderr while a file is decoded). Otherwise (a log file, a pipe, CI): one plain line per file as it
+finishes, so a long run shows its progress as it goes rather than at the end.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
 
 from chromalab.core.progress import ProgressFn
 
@@ -51,3 +63,73 @@ def progress_display(enabled: bool = True) -> Iterator[ProgressFn | None]:
             print(f"{label}: {done}" + (f"/{total}" if total else ""), file=sys.stderr, flush=True)
 
     yield plain
+
+
+class FileProgress:
+    """``start(path)`` before a file, ``done(outcome)`` after; prints problems as one line each."""
+
+    def __init__(self, total: int, tty: bool | None = None):
+        self.total, self.n = total, 0
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.bar = None
+
+    def __enter__(self) -> FileProgress:
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), transient=True, auto_refresh=False,
+                                console=Console(stderr=True, soft_wrap=True))
+            self.bar.__enter__()
+            self.task = self.bar.add_task("colorizing", total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def start(self, path: Path) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=f"colorizing {path.name[:40]}")
+            self.bar.refresh()
+
+    def done(self, outcome) -> None:
+        self.n += 1
+        status, msg = outcome.status, outcome.message
+        if self.bar is None:
+            where = f" → {outcome.output}" if outcome.output and status == "colorized" else ""
+            line = msg if status in ("failed", "not-image", "skipped") else f"{outcome.path}{where}"
+            if status == "colorized" and msg:
+                line += f" ({msg})"
+            typer.echo(f"[{self.n}/{self.total}] {status}: {line}", err=True)
+            return
+        if status == "failed":
+            self.bar.console.print(f"error: {msg}", style="red", highlight=False, markup=False)
+        elif status == "not-image":
+            self.bar.console.print(f"skipped: {msg}", highlight=False, markup=False)
+        elif status == "colorized" and msg:
+            self.bar.console.print(f"note: {outcome.path}: {msg}", style="yellow", highlight=False, markup=False)
+        self.bar.advance(self.task)
+        self.bar.refresh()
+
+
+@contextmanager
+def native_stderr_captured(sink: list[str]):
+    """Send what C code (libtiff, libjpeg) writes to file descriptor 2 into ``sink`` instead of the screen."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode(errors="replace")
+            sink.extend(line.strip() for line in text.splitlines() if line.strip())

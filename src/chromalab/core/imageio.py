@@ -9,14 +9,17 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from chromalab.core import lab
+from chromalab.core.metadata import MULTI_FRAME, Metadata, read_metadata, save_options
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: larger files are refused as possible decompression bombs
@@ -50,27 +53,18 @@ def _to_float_rgb(im: Image.Image) -> np.ndarray:
 
 
 def load_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read an image file as sRGB ``(H, W, 3)`` float32 in [0, 1].
+    """Read an image file (first frame) as sRGB ``(H, W, 3)`` float32 in [0, 1].
 
     Raises:
         ImageError: empty, missing, not an image, corrupt or truncated, or more than ``max_pixels``.
     """
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as e:
-        raise ImageError(f"{p}: cannot read ({e.strerror or e})") from None
-    if p.is_dir():
-        raise ImageError(f"{p}: is a folder, not an image")
-    if size == 0:
-        raise ImageError(f"{p}: empty file")
-    return decode_image(p, str(p), max_pixels)
+    return read_photo(path, str(path), max_pixels, all_frames=False).rgb
 
 
 def load_rgb_bytes(data: bytes, label: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Like ``load_rgb`` for an image held in memory (e.g. an HTTP upload); ``label`` names it in errors."""
     if not data:
-        raise ImageError(f"{label}: empty file")
+        raise NotAnImageError(f"{label}: empty file")
     return decode_image(io.BytesIO(data), label, max_pixels)
 
 
@@ -78,31 +72,136 @@ class TooLargeError(ImageError):
     """An image over the pixel limit (possible decompression bomb)."""
 
 
-def decode_image(source, label: str, max_pixels: int) -> np.ndarray:
-    """Decode a path or binary file object; every failure is one ``ImageError`` line starting with ``label``."""
+class NotAnImageError(ImageError):
+    """Content Pillow does not recognise as any image format (or an empty file)."""
+
+
+@dataclass
+class Photo:
+    """A decoded photo: one ``(H, W, 3)`` float32 frame per page/animation frame, plus its metadata.
+
+    ``notes`` holds what the decoders warned about (Python warnings), so callers can put it in one line."""
+
+    frames: list[np.ndarray]
+    meta: Metadata
+    label: str
+    total_frames: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.frames[0]
+
+
+# Pillow's own bomb limit is a process-wide global (89.5 MP warns, 179 MP raises); our per-call
+# ``max_pixels`` must be the one limit, also in the threaded web server. So the header is parsed with
+# Pillow's check off (under this lock, restored at once) and the size is checked here before decoding.
+_PILLOW_LIMIT = threading.Lock()
+
+
+def _open_unlimited(source) -> Image.Image:
+    with _PILLOW_LIMIT:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            return Image.open(source)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def sniff_format(path: str | os.PathLike) -> str | None:
+    """The Pillow format of a file by its content (header only), or None if Pillow cannot open it."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as im:
+        with _open_unlimited(path) as im:
+            return im.format or "unknown"
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is simply not an image to us
+        return None
+
+
+def _frame_count(im: Image.Image) -> int:
+    if im.format not in MULTI_FRAME:
+        return 1  # ICO sizes, MPO previews, PSD layers: the first image is the whole picture
+    try:
+        return max(1, int(getattr(im, "n_frames", 1)))
+    except Exception:  # noqa: BLE001
+        return 1
+
+
+def read_photo(source, label: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+               all_frames: bool = True) -> Photo:
+    """Decode a path or binary file object with its metadata; every failure is one ``ImageError`` line.
+
+    ``all_frames``: every frame of an animated GIF/WebP/APNG or multi-page TIFF (else only the first).
+    Any decoder exception (including ``NotImplementedError`` from a plugin) becomes an ``ImageError``;
+    Python warnings raised while decoding are kept in ``Photo.notes`` instead of reaching stderr.
+    """
+    label = label or str(source)
+    if isinstance(source, (str, os.PathLike)):
+        p = Path(source)
+        try:
+            size = p.stat().st_size
+        except OSError as e:
+            raise ImageError(f"{p}: cannot read ({e.strerror or e})") from None
+        if p.is_dir():
+            raise ImageError(f"{p}: is a folder, not an image")
+        if size == 0:
+            raise NotAnImageError(f"{p}: empty file")
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with _open_unlimited(source) as im:
                 w, h = im.size
-                if w * h > max_pixels:
-                    raise TooLargeError(
-                        f"{label}: {w}x{h} is {w * h / 1e6:.0f} MP, over the {max_pixels / 1e6:.0f} MP limit")
+                n = _frame_count(im)
+                used = n if all_frames else 1
                 if w == 0 or h == 0:
                     raise ImageError(f"{label}: image has zero size")
-                im.load()
-                im = ImageOps.exif_transpose(im)
-                return _to_float_rgb(im)
-    except ImageError:
-        raise
+                if w * h * used > max_pixels:
+                    what = f"{w}x{h}" + (f" x {used} frames" if used > 1 else "")
+                    raise TooLargeError(f"{label}: {what} is {w * h * used / 1e6:.0f} MP, over the "
+                                        f"{max_pixels / 1e6:.0f} MP limit")
+                meta = read_metadata(im)
+                frames = []
+                for i in range(used):
+                    if i:
+                        im.seek(i)
+                    meta.durations.append(int(im.info.get("duration", 0) or 0))
+                    im.load()
+                    frames.append(_to_float_rgb(ImageOps.exif_transpose(im.copy() if used > 1 else im)))
+        return Photo(frames, meta, label, n, _notes(caught))
+    except ImageError as e:
+        raise type(e)(_joined(str(e), _notes(caught))) from None
     except Image.UnidentifiedImageError:
-        raise ImageError(f"{label}: not an image (unrecognised format)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise NotAnImageError(f"{label}: not an image (unrecognised format)") from None
+    except Image.DecompressionBombError:
         raise TooLargeError(f"{label}: too many pixels (possible decompression bomb)") from None
     except PermissionError:
         raise ImageError(f"{label}: permission denied") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"{label}: corrupt or truncated image ({str(e).splitlines()[0][:80]})") from None
+    except MemoryError:
+        raise ImageError(f"{label}: out of memory while decoding") from None
+    except Exception as e:  # noqa: BLE001 - any decoder failure is this file's one-line error
+        detail = (str(e).splitlines() or [""])[0][:80] or type(e).__name__
+        kind = "cannot decode" if isinstance(e, NotImplementedError) else "corrupt or truncated image"
+        raise ImageError(_joined(f"{label}: {kind} ({detail})", _notes(caught))) from None
+
+
+def _notes(caught: list) -> list[str]:
+    return sorted({(str(c.message).splitlines() or [""])[0][:120] for c in caught
+                   if not issubclass(c.category, Image.DecompressionBombWarning)})
+
+
+def _joined(message: str, notes: list[str]) -> str:
+    return message + (f" [warnings: {'; '.join(notes)}]" if notes else "")
+
+
+def decode_image(source, label: str, max_pixels: int) -> np.ndarray:
+    """Decode a path or binary file object's first frame; every failure is one ``ImageError`` line."""
+    return read_photo(source, label, max_pixels, all_frames=False).rgb
+
+
+def pil_to_rgb(im: Image.Image) -> np.ndarray:
+    """A PIL image (any mode) as ``(H, W, 3)`` float32 in [0, 1], pixels as stored (no EXIF rotation)."""
+    return _to_float_rgb(im)
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -146,6 +245,57 @@ def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *, fmt: str | None = None,
+               meta: Metadata | None = None, software: str = "chromalab", quality: int | None = None) -> Path:
+    """Write one or more ``(H, W, 3)`` frames (float in [0, 1] or uint8) atomically, with ``meta`` (EXIF with
+    orientation 1, ICC profile, DPI, frame durations) and a ``software`` provenance tag.
+
+    ``fmt``: a Pillow format name; default from ``path``'s suffix (PNG if unknown). Several frames are
+    written as one animated / multi-page file (GIF, PNG, WebP, TIFF).
+    """
+    path = Path(path)
+    frames = [frames] if isinstance(frames, np.ndarray) else list(frames)
+    fmt = fmt or Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    if len(frames) > 1 and fmt not in MULTI_FRAME:
+        raise ImageError(f"{path}: {fmt} holds one frame, not {len(frames)}")
+    ims = [Image.fromarray(lab.to_uint8(f), "RGB") for f in frames]
+    opts = save_options(fmt, meta, software=software, quality=quality, frames=len(ims))
+    if len(ims) > 1:
+        opts.update(save_all=True, append_images=ims[1:])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_beside(path)
+    try:
+        with open(tmp, "w+b") as f:  # multi-page TIFF writing reads back what it wrote
+            try:
+                ims[0].save(f, format=fmt, **opts)
+            except (OSError, ValueError, KeyError, RuntimeError) as e:
+                if opts.pop("compression", None) is None:  # e.g. a TIFF without libtiff: write it plain
+                    raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
+                f.seek(0)
+                f.truncate()
+                ims[0].save(f, format=fmt, **opts)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_like(image, path: str | os.PathLike, like=None, *, quality: int | None = None,
+              software: str = "chromalab") -> Path:
+    """Save a result (array, PIL image, or list of frames) to ``path``, keeping the metadata of ``like`` (a
+    source path or ``Photo``); the format comes from ``path``'s suffix."""
+    if isinstance(like, Photo):
+        meta = like.meta
+    elif like is not None:
+        meta = read_photo(like, all_frames=False).meta
+    else:
+        meta = None
+    if isinstance(image, Image.Image):
+        image = pil_to_rgb(image)
+    return save_photo(image, path, meta=meta, software=software, quality=quality)
 
 
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:

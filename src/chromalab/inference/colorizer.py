@@ -18,14 +18,16 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image as PILImage
 from torch import nn
 
 from chromalab.core import lab
-from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb
+from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
 from chromalab.inference.settings import InferenceSettings
+from chromalab.ops.colour import adjust_colour
 from chromalab.ops.upsample import guided_upsample
 
-Image = np.ndarray | str | os.PathLike
+Image = np.ndarray | str | os.PathLike | PILImage.Image
 
 
 def working_copy(L: torch.Tensor, work_size: int) -> torch.Tensor | None:
@@ -114,14 +116,32 @@ class Colorizer:
             return self.predict_ab(L, reference)
         return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
 
-    def colorize(self, image: Image, *, reference: Image | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-        """Colorize a photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8).
+    def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 saturation: float = 1.0, vibrance: float = 0.0) -> Any:
+        """Colorize a photo: a path, a PIL image, or an ``(H, W, 3)`` / ``(H, W)`` array (uint8, or float in
+        [0, 1]). Returns the kind it was given, so it fits in a pipeline: PIL in → RGB PIL out, uint8 array
+        in → uint8 ``(H, W, 3)`` out, float array in → float32 out; a path gives float32 ``(H, W, 3)``.
 
-        Colour inputs are made grey first. ``reference``: a colour photo to take colours from (models with
-        ``takes_reference`` only). Returns ``(H, W, 3)`` float32 sRGB in [0, 1], same size as the input,
-        with the input's L.
+        Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
+        photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
+        as ``chromalab.ops.colour.adjust_colour``.
         """
         ref = self.prepare_reference(reference) if reference is not None else None
-        L = image_l(image, max_pixels)
-        return lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, self.colorize_l(L, ref)))
+        pil = isinstance(image, PILImage.Image)
+        as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)
+        L = image_l(pil_to_rgb(image) if pil else image, max_pixels)
+        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, self.colorize_l(L, ref)))
+        rgb = adjust_colour(rgb, saturation, vibrance)
+        if not as_uint8:
+            return rgb
+        out = lab.to_uint8(rgb)
+        return PILImage.fromarray(out, "RGB") if pil else out
+
+    def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,
+                       vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS):
+        """Iterate over ``paths``, yielding ``(path, float32 result or None, one-line error or "")``; a bad
+        file is reported in its tuple and the iteration goes on."""
+        from chromalab.inference.batch import colorize_paths
+
+        yield from colorize_paths(self, paths, reference=reference, saturation=saturation, vibrance=vibrance,
+                                  max_pixels=max_pixels)
