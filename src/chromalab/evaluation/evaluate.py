@@ -18,7 +18,7 @@ from chromalab.core import lab
 from chromalab.core.jsonio import write_json
 from chromalab.core.progress import ProgressFn, track
 from chromalab.data.folder import ImageFolder
-from chromalab.evaluation.metrics import all_metrics, summarize
+from chromalab.evaluation.metrics import SHOWN, all_metrics, summarize
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.load import load_colorizer
 
@@ -80,8 +80,7 @@ def evaluate(model: str | os.PathLike | Colorizer, data: str | os.PathLike, spli
     return compare([model], data, split, size, out, progress)
 
 
-def format_table(report: dict[str, Any], metrics: Sequence[str] = ("mae", "psnr", "ssim", "delta_e2000",
-                                                                   "colourfulness", "colourfulness_gap")) -> str:
+def format_table(report: dict[str, Any], metrics: Sequence[str] = SHOWN) -> str:
     """A plain-text table: one row per model, ``mean [min–max]`` per metric."""
     head = ["model"] + list(metrics)
     rows = []

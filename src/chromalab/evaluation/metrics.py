@@ -2,18 +2,22 @@
 
 - ``mae``: the seed's metric, mean absolute per-pixel difference of RGB in [0, 1] (lower is better).
 - ``psnr`` (dB) and ``ssim`` (scikit-image, data range 1).
-- ``delta_e2000``: mean CIEDE2000 colour difference (scikit-image).
+- ``delta_e2000``: mean CIEDE2000 colour difference (scikit-image's formula on ``core.lab``'s Lab).
 - ``colourfulness``: Hasler & Süsstrunk (2003) on 0–255 RGB.
+
+``TABLE`` is the one list of metrics: name → function, direction, label. Reports, the web leaderboard,
+sweep and evaluation tables take their columns from ``SHOWN`` and directions from ``TABLE``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from skimage.color import deltaE_ciede2000, rgb2lab
+from skimage.color import deltaE_ciede2000
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-METRICS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_truth", "colourfulness_gap")
-LOWER_IS_BETTER = {"mae": True, "psnr": False, "ssim": False, "delta_e2000": True, "colourfulness_gap": True}
+from chromalab.core import lab
 
 
 def mae(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -33,8 +37,12 @@ def ssim(pred: np.ndarray, truth: np.ndarray) -> float:
                                        data_range=1.0, win_size=win))
 
 
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return lab.rgb_to_lab(lab.image_to_tensor(rgb.astype(np.float32)))[0].permute(1, 2, 0).double().numpy()
+
+
 def delta_e2000(pred: np.ndarray, truth: np.ndarray) -> float:
-    return float(deltaE_ciede2000(rgb2lab(truth), rgb2lab(pred)).mean())
+    return float(deltaE_ciede2000(_lab(truth), _lab(pred)).mean())
 
 
 def colourfulness(rgb: np.ndarray) -> float:
@@ -43,6 +51,27 @@ def colourfulness(rgb: np.ndarray) -> float:
     rg = x[..., 0] - x[..., 1]
     yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    lower_is_better: bool | None  # None: no better direction (a property, not an error)
+
+
+TABLE: dict[str, Metric] = {m.name: m for m in (
+    Metric("mae", "MAE", True),
+    Metric("psnr", "PSNR (dB)", False),
+    Metric("ssim", "SSIM", False),
+    Metric("delta_e2000", "ΔE2000", True),
+    Metric("colourfulness", "colourfulness", None),
+    Metric("colourfulness_truth", "truth colourfulness", None),
+    Metric("colourfulness_gap", "ΔCF", True),
+)}
+METRICS = tuple(TABLE)
+SHOWN = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap")  # table columns
+LOWER_IS_BETTER = {n: m.lower_is_better for n, m in TABLE.items() if m.lower_is_better is not None}
 
 
 def all_metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:

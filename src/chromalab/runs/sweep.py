@@ -23,6 +23,7 @@ from chromalab.core import rundir
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.core.progress import ProgressFn
 from chromalab.evaluation.evaluate import BASELINE, compare
+from chromalab.evaluation.metrics import SHOWN
 from chromalab.models.gan import GENERATORS, SEED_GANS, WEIGHT_VARIANTS
 from chromalab.models.registry import names as variant_names
 
@@ -36,7 +37,6 @@ GRIDS: dict[str, list[str]] = {
     "seed-all": SEED_AES + SEED_GANS + WEIGHT_VARIANTS,
 }
 EVALUATION = rundir.EVALUATION
-TABLE_METRICS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap")
 
 
 def resolve_grid(grid: str | Sequence[str]) -> list[str]:
@@ -169,7 +169,7 @@ def sweep(grid: str | Sequence[str], data: str | os.PathLike, budget_minutes: fl
     return summary
 
 
-def format_sweep_table(summary: dict[str, Any], metrics: Sequence[str] = TABLE_METRICS) -> str:
+def format_sweep_table(summary: dict[str, Any], metrics: Sequence[str] = SHOWN) -> str:
     """One row per run, best MAE first (baseline included where it ranks): means over the photos."""
     head = ["#", "model", "epochs", "min"] + [m.replace("colourfulness", "colour") for m in metrics]
     rows = []

@@ -7,8 +7,9 @@ from typing import Any
 
 from chromalab.core import rundir
 from chromalab.core.jsonio import read_json
+from chromalab.evaluation.metrics import SHOWN
 
-COLUMNS = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness")
+COLUMNS = tuple(m for m in SHOWN if m != "colourfulness_gap")  # the page shows colourfulness itself
 
 
 def leaderboard_rows(runs_dir: Path | None) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from chromalab.core.imageio import atomic_write_bytes
+from chromalab.evaluation.metrics import LOWER_IS_BETTER, SHOWN
 
-SHOWN = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
            "#31a354", "#756bb1")
@@ -39,7 +39,7 @@ document.querySelectorAll('table.sortable').forEach(function(t){
       if(!isNaN(nx)&&!isNaN(ny))return asc?nx-ny:ny-nx; return asc?(''+x).localeCompare(y):(''+y).localeCompare(x);});
     rows.forEach(function(r){body.appendChild(r);});});});});
 """
-LOWER_BETTER = {"mae", "delta_e2000", "colourfulness_gap"}
+LOWER_BETTER = {m for m, lower in LOWER_IS_BETTER.items() if lower}
 
 
 def _e(x: Any) -> str:
