@@ -6,7 +6,8 @@ from typer.testing import CliRunner
 
 from chromalab.cli import app
 from chromalab.models.registry import names
-from chromalab.runs.sweep import GRIDS, format_sweep_table, resolve_grid, sweep
+from chromalab.models.zoo import GRIDS
+from chromalab.runs.sweep import format_sweep_table, resolve_grid, sweep
 
 PAIR = ["ae-plain-interp", "gan-plain-interp-d4-w20"]
 TINY = {"ae-plain-interp": {"width": 4, "depth": 2},

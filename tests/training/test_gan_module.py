@@ -1,4 +1,3 @@
-import dataclasses
 import json
 
 import pytest
@@ -8,14 +7,15 @@ from chromalab.inference.colorizer import Colorizer
 from chromalab.models.io import load_model
 from chromalab.models.registry import get_config
 from chromalab.training.gan_module import GanModule
+from chromalab.training.recipe import recipe_for
 from chromalab.training.train import train
 
 TINY_GAN = {"generator.width": 4, "generator.depth": 2, "d_width": 4, "d_layers": 2}
 
 
-def tiny_module(name="gan-unet-learned-d4-w20", **fields):
+def tiny_module(name="gan-unet-learned-d4-w20", **recipe_fields):
     torch.manual_seed(0)
-    return GanModule(dataclasses.replace(get_config(name).tiny(), **fields))
+    return GanModule(get_config(name).tiny(), recipe_for(name).replace(**recipe_fields))
 
 
 def batch(n=4, size=32):
@@ -48,7 +48,7 @@ def test_d_step_changes_only_the_discriminator_and_g_step_only_the_generator(nam
 
 def test_generator_loss_uses_the_configured_weights():
     for weights in [(3.0, 7.0), (0.0, 1.0)]:
-        stats = tiny_module(loss_weights=weights).g_step(batch())
+        stats = tiny_module(adversarial_weight=weights[0], l1_weight=weights[1]).g_step(batch())
         expected = weights[0] * stats["g_adv"] + weights[1] * stats["g_l1"]
         assert torch.allclose(stats["g_loss"], expected)
 

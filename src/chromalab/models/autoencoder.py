@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from chromalab.models.blocks import ConvBlock, Up, pad_to_multiple
-from chromalab.models.registry import config_type, register
+from chromalab.models.registry import config_type
 
 
 @config_type
@@ -64,9 +64,3 @@ class Autoencoder(nn.Module):
                 x = torch.cat([x, feats[-2 - i]], 1)
             x = fuse(x)
         return torch.tanh(self.head(x))[..., :h, :w]
-
-
-register("ae-unet-learned", AutoencoderConfig(skips=True, upsample="learned"))
-register("ae-unet-interp", AutoencoderConfig(skips=True, upsample="interp"))
-register("ae-plain-learned", AutoencoderConfig(skips=False, upsample="learned"))
-register("ae-plain-interp", AutoencoderConfig(skips=False, upsample="interp"))

@@ -25,7 +25,7 @@ from torch import nn
 
 from chromalab.models.backbones.lite0 import HEAD_CHANNELS, SKIP_CHANNELS, STRIDE, Lite0Encoder, l_to_encoder_input
 from chromalab.models.blocks import ConvBlock, pad_to_multiple
-from chromalab.models.registry import config_type, register
+from chromalab.models.registry import config_type
 
 
 @config_type
@@ -153,6 +153,3 @@ def combine_decoders(models: list[EffnetUnet], atol: float = 1e-3) -> EffnetUnet
     for dst, src in zip(out.decoders, [d for m in models for d in m.decoders], strict=True):
         dst.load_state_dict(src.state_dict())
     return out.eval()
-
-
-register("unet-effnet-lite0", EffnetUnetConfig())

@@ -26,28 +26,24 @@ from torch import nn
 
 from chromalab.models.backbones.lite0 import EfficientNetLiteConfig
 from chromalab.models.blocks import ConvBlock, Up, pad_to_multiple
-from chromalab.models.registry import config_type, register
+from chromalab.models.registry import config_type
 from chromalab.ops.correspondence import match_both, patch_similarity, upsample_index, warp
-from chromalab.ops.distort import DistortConfig
 
 MATCH_MODES = ("exact", "patchmatch", "identity", "none")
 GUIDE_CHANNELS = 4  # warped a, warped b, similarity, cycle consistency
 
-config_type(DistortConfig)  # nested in ReferenceUNetConfig, so it must round-trip through config.json
 
 
 @config_type
 @dataclass(frozen=True)
 class ReferenceUNetConfig:
-    """Reference-guided U-Net. ``features``: a feature-network config (``similarity`` family);
-    ``features_weights``: a similarity run folder whose weights training starts from (saved models carry
-    the weights themselves); ``p_unrelated``: fraction of training references taken from another photo of
-    the batch, so the network learns to distrust poor matches; ``distort``: how training references are made.
-    """
+    """Reference-guided U-Net. ``features``: a feature-network config (``similarity`` family). How training
+    references are made and where trained feature weights come from are the recipe's (``TrainRecipe``)."""
 
     family: ClassVar[str] = "reference"
+    legacy_fields: ClassVar[dict[str, str]] = {"features_weights": "recipe", "p_unrelated": "recipe",
+                                               "distort": "recipe"}
     features: Any = EfficientNetLiteConfig()
-    features_weights: str = ""
     match: str = "exact"
     levels: tuple[int, ...] = (0, 1, 2)
     grid: int = 0
@@ -55,8 +51,6 @@ class ReferenceUNetConfig:
     width: int = 32
     depth: int = 3
     norm: str = "batch"
-    p_unrelated: float = 0.2
-    distort: Any = DistortConfig()
 
     def build(self, pretrained: bool = True) -> nn.Module:
         """The feature network's package weights are always read: run folders do not store them."""
@@ -174,7 +168,3 @@ class ReferenceGuidedNet(nn.Module):
         if guide is None:
             guide = self.guide(l_norm, ref_l, ref_ab)
         return self.unet(torch.cat([l_norm, guide.to(l_norm.dtype)], 1))
-
-
-register("reference-unet", ReferenceUNetConfig(match="exact"))
-register("reference-unet-nowarp", ReferenceUNetConfig(match="none"))  # ablation: warped input replaced by zeros

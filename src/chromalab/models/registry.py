@@ -15,6 +15,7 @@ from typing import Any
 from torch import nn
 
 _VARIANTS: dict[str, Any] = {}
+_RECIPES: dict[str, str] = {}  # variant → the name of the training recipe it is trained with by default
 _CONFIG_TYPES: dict[str, type] = {}
 
 
@@ -24,14 +25,23 @@ def config_type(cls: type) -> type:
     return cls
 
 
-def register(name: str, config: Any) -> Any:
-    """Register ``config`` under ``name``; a name may be declared only once."""
+def register(name: str, config: Any, recipe: str | None = None) -> Any:
+    """Register ``config`` under ``name``, trained by default with the recipe named ``recipe`` (a name in
+    ``training.recipe.RECIPES``; None: its family's). A name may be declared only once."""
     if name in _VARIANTS:
         raise ValueError(f"variant {name!r} is already registered")
     if type(config).__name__ not in _CONFIG_TYPES:
         raise TypeError(f"{type(config).__name__} is not a registered config type")
     _VARIANTS[name] = config
+    if recipe is not None:
+        _RECIPES[name] = recipe
     return config
+
+
+def recipe_of(name: str) -> str | None:
+    """The recipe name variant ``name`` was registered with (None: its family's default)."""
+    _ensure_loaded()
+    return _RECIPES.get(name)
 
 
 def _ensure_loaded() -> None:

@@ -24,18 +24,11 @@ from chromalab.core.jsonio import read_json, write_json
 from chromalab.core.progress import ProgressFn
 from chromalab.evaluation.evaluate import BASELINE, compare
 from chromalab.evaluation.metrics import SHOWN
-from chromalab.models.gan import GENERATORS, SEED_GANS, WEIGHT_VARIANTS
 from chromalab.models.registry import names as variant_names
+from chromalab.models.zoo import GRIDS
 
 logger = logging.getLogger(__name__)
 
-SEED_AES = [f"ae-{g}" for g in GENERATORS]
-GRIDS: dict[str, list[str]] = {
-    "seed-ae": SEED_AES,  # the seed's four autoencoders
-    "seed-gan": SEED_GANS,  # each autoencoder as generator × d0/d4/d8, loss weights [20, 80]
-    "seed-gan-weights": WEIGHT_VARIANTS,  # the default-best GAN with the other loss weights
-    "seed-all": SEED_AES + SEED_GANS + WEIGHT_VARIANTS,
-}
 EVALUATION = rundir.EVALUATION
 
 

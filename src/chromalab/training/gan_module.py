@@ -1,7 +1,7 @@
 """The Lightning module for the conditional GANs: an explicit D step and G step per batch (manual optimisation).
 
 D step: ``BCE(D(L, ab_true), 1) + BCE(D(L, G(L)), 0)`` (halved), only D's optimiser steps.
-G step: ``w_adv * BCE(D(L, G(L)), 1) + w_l1 * L1(G(L), ab_true)`` with ``(w_adv, w_l1) = config.loss_weights``;
+G step: ``w_adv * BCE(D(L, G(L)), 1) + w_l1 * L1(G(L), ab_true)`` with the recipe's weights;
 only G's optimiser steps (D's parameters are frozen during it). ``.net`` is the generator: it is what the run
 folder saves and what validation (``val/mae``) measures.
 """
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from chromalab.models.io import load_model
 from chromalab.models.registry import config_from_dict
 from chromalab.training.module import ColorizationModule
-from chromalab.training.recipe import TrainRecipe
+from chromalab.training.recipe import TrainRecipe, get_recipe
 
 
 def adversarial_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
@@ -38,22 +38,23 @@ def load_generator_weights(net: torch.nn.Module, generator_config: Any, run_dir:
 class GanModule(ColorizationModule):
     """Trains ``config.build()`` (the generator, ``.net``) against ``config.build_discriminator()`` (``.disc``).
 
-    The GAN's learning rates and loss weights are its config's ``lr_g``, ``lr_d`` and ``loss_weights`` (the
-    registered GAN names differ by them); validation is the base module's.
+    Learning rates (``lr`` for G, ``lr_d`` for D) and loss weights (``adversarial_weight``, ``l1_weight``) are
+    the recipe's (the registered GAN names differ by their recipe); validation is the base module's.
     """
 
     def __init__(self, config: Any, recipe: TrainRecipe | None = None):
-        super().__init__(config, recipe)
+        super().__init__(config, recipe or get_recipe("gan-w20"))
         self.automatic_optimization = False
         self.disc = config.build_discriminator()
-        if config.warm_start:
-            load_generator_weights(self.net, config.generator, config.warm_start)
-        self.w_adv, self.w_l1 = config.loss_weights
+        if self.recipe.warm_start:
+            load_generator_weights(self.net, config.generator, self.recipe.warm_start)
+        self.w_adv, self.w_l1 = self.recipe.adversarial_weight, self.recipe.l1_weight
         self._standalone_optimizers: list[torch.optim.Optimizer] | None = None
 
     def configure_optimizers(self):
-        opt_g = torch.optim.Adam(self.net.parameters(), lr=self.config.lr_g, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.config.lr_d, betas=(0.5, 0.999))
+        r = self.recipe
+        opt_g = torch.optim.Adam(self.net.parameters(), lr=r.lr, betas=r.betas)
+        opt_d = torch.optim.Adam(self.disc.parameters(), lr=r.lr_d, betas=r.betas)
         return [opt_g, opt_d]
 
     def _optimizers(self) -> tuple[Any, Any]:

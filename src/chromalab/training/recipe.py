@@ -13,7 +13,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chromalab.models.registry import coerce
+from chromalab.models.registry import coerce, recipe_of
+from chromalab.ops.distort import DistortConfig
 
 ALWAYS = -1  # frozen_encoder_epochs: the encoder never unfreezes
 
@@ -27,6 +28,11 @@ class TrainRecipe:
     mean-chroma gap: asks for the right amount of colour without dictating its hue). ``encoder_lr_scale``:
     a pretrained encoder learns this much slower. ``frozen_encoder_epochs``: the pretrained encoder (batch-
     norm statistics included) stays frozen for that many epochs (0: never frozen; ``ALWAYS``: throughout).
+    GANs: ``adversarial_weight`` on the generator's loss, ``lr_d`` for the discriminator (``lr`` is G's).
+    ``warm_start``: a trained run folder whose weights the generator starts from ("" = from scratch).
+    Reference-guided colorizers: ``features_weights`` (a similarity run whose weights the feature network
+    starts from), ``p_unrelated`` (fraction of training references taken from another photo of the batch, so
+    the network learns to distrust poor matches), ``distort`` (how training references are made).
     ``variant`` / ``model``: the zoo name trained and its architecture overrides (``None``: the caller's).
     ``inference``: settings written into the run folder's ``inference`` section (e.g. flip averaging).
     """
@@ -39,6 +45,12 @@ class TrainRecipe:
     chroma_weight: float = 0.0
     encoder_lr_scale: float = 1.0
     frozen_encoder_epochs: int = 0
+    adversarial_weight: float = 0.0
+    lr_d: float = 2e-4
+    warm_start: str = ""
+    features_weights: str = ""
+    p_unrelated: float = 0.2
+    distort: DistortConfig = DistortConfig()
     size: int = 128
     batch: int = 16
     epochs: int = 10
@@ -52,6 +64,8 @@ class TrainRecipe:
             raise ValueError(f"frozen_encoder_epochs must be ≥ 0 or ALWAYS ({ALWAYS}); "
                              f"got {self.frozen_encoder_epochs}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        if isinstance(self.distort, dict):
+            object.__setattr__(self, "distort", DistortConfig(**{k: v for k, v in self.distort.items() if k != "kind"}))
         # mappings are kept as sorted pairs so the recipe stays hashable and compares by value
         object.__setattr__(self, "model", tuple(sorted(dict(self.model).items())))
         object.__setattr__(self, "inference", tuple(sorted(dict(self.inference).items())))
@@ -81,6 +95,12 @@ class TrainRecipe:
         """Inverse of ``to_dict``; also reads the ``recipe`` section that ``models.io.migrate_meta`` makes
         from model configs written before recipes existed (``freeze_encoder_epochs`` ≥ 100000 = always)."""
         data = dict(data)
+        if "loss_weights" in data:  # GAN configs held [adversarial, L1] and their own learning rates
+            adv, l1 = data.pop("loss_weights")
+            data.setdefault("adversarial_weight", adv)
+            data.setdefault("l1_weight", l1)
+        if "lr_g" in data:
+            data.setdefault("lr", data.pop("lr_g"))
         if "freeze_encoder_epochs" in data:
             n = int(data.pop("freeze_encoder_epochs"))
             data.setdefault("frozen_encoder_epochs", ALWAYS if n >= 100_000 else n)
@@ -97,12 +117,22 @@ DEFAULT_EFFNET = TrainRecipe(
     inference=(("work_size", 256), ("flip_average", True)))
 DEFAULT_SEEDS = (0, 1, 2)
 
+
+def _gan(adversarial: float, l1: float) -> TrainRecipe:
+    """The seed's GAN training: Adam(0.5, 0.999) at 2e-4 for G and D, generator loss [adversarial, L1]."""
+    return TrainRecipe(lr=2e-4, lr_d=2e-4, adversarial_weight=adversarial, l1_weight=l1)
+
+
 RECIPES: dict[str, TrainRecipe] = {
-    "default": TrainRecipe(),  # plain AdamW + L1, what `chromalab train` uses without --recipe
+    "default": TrainRecipe(),  # AdamW(0.5, 0.999) 2e-4 + L1: the autoencoders, and any variant without a recipe
     "effnet": TrainRecipe(betas=(0.9, 0.99), weight_decay=1e-4, encoder_lr_scale=0.3),  # unet-effnet-lite0
     "default-effnet-lite0": DEFAULT_EFFNET,
+    "gan-w20": _gan(20, 80),
+    "gan-w1": _gan(1, 99),
+    "gan-w35": _gan(35, 65),
+    "gan-w50": _gan(50, 50),
+    "reference": TrainRecipe(p_unrelated=0.2),
 }
-FAMILY_RECIPES = {"effnet": "effnet"}  # a family's recipe when none is named
 
 
 def get_recipe(name: str) -> TrainRecipe:
@@ -111,6 +141,6 @@ def get_recipe(name: str) -> TrainRecipe:
     return RECIPES[name]
 
 
-def recipe_for(family: str | None) -> TrainRecipe:
-    """The recipe a variant of ``family`` trains with when none is named."""
-    return RECIPES[FAMILY_RECIPES.get(family or "", "default")]
+def recipe_for(variant: str | None) -> TrainRecipe:
+    """The recipe ``variant`` was registered with (``models/zoo.py``), else ``default``."""
+    return RECIPES[(recipe_of(variant) if variant else None) or "default"]

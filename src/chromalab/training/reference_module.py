@@ -32,13 +32,13 @@ class ReferenceModule(ColorizationModule):
 
     def build_net(self) -> torch.nn.Module:
         net = self.config.build()
-        if self.config.features_weights:
-            load_feature_weights(net, self.config.features_weights)
+        if self.recipe.features_weights:
+            load_feature_weights(net, self.recipe.features_weights)
         return net
 
     def references(self, l_norm: torch.Tensor, ab: torch.Tensor, gen: torch.Generator, p_unrelated: float
                    ) -> tuple[torch.Tensor, torch.Tensor]:
-        ref_l, ref_ab = make_reference(l_norm, ab, self.config.distort, gen)
+        ref_l, ref_ab = make_reference(l_norm, ab, self.recipe.distort, gen)
         if p_unrelated > 0 and len(l_norm) > 1:
             swap = (torch.rand(len(l_norm), generator=gen, device=l_norm.device) < p_unrelated).view(-1, 1, 1, 1)
             ref_l = torch.where(swap, ref_l.roll(1, 0), ref_l)
@@ -51,7 +51,7 @@ class ReferenceModule(ColorizationModule):
     def training_step(self, batch, batch_idx):
         l_norm, ab = batch
         gen = torch.Generator(device=l_norm.device).manual_seed(int(torch.randint(0, 2**31, (1,))))
-        ref_l, ref_ab = self.references(l_norm, ab, gen, self.config.p_unrelated)
+        ref_l, ref_ab = self.references(l_norm, ab, gen, self.recipe.p_unrelated)
         guide = self.net.guide(l_norm.float(), ref_l.float(), ref_ab.float(), seed=batch_idx)
         loss = F.l1_loss(self.net(l_norm, guide=guide).float(), ab)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(l_norm))

@@ -54,9 +54,9 @@ def make_module(config: Any, recipe: TrainRecipe) -> ColorizationModule:
     return MODULES.get(config.family, ColorizationModule)(config, recipe)
 
 
-def resolve_recipe(recipe: str | TrainRecipe | None, family: str | None, **changes: Any) -> TrainRecipe:
-    """A named or given recipe (else the family's) with the non-None ``changes`` applied."""
-    base = get_recipe(recipe) if isinstance(recipe, str) else recipe or recipe_for(family)
+def resolve_recipe(recipe: str | TrainRecipe | None, variant: str | None, **changes: Any) -> TrainRecipe:
+    """A named or given recipe (else the variant's registered one) with the non-None ``changes`` applied."""
+    base = get_recipe(recipe) if isinstance(recipe, str) else recipe or recipe_for(variant)
     return base.replace(**{k: v for k, v in changes.items() if v is not None})
 
 
@@ -68,11 +68,11 @@ def _split_overrides(config: Any, overrides: dict[str, Any]) -> tuple[dict[str, 
     return {k: v for k, v in overrides.items() if k not in to_recipe}, to_recipe
 
 
-def _resumed_recipe(meta: dict[str, Any], family: str) -> TrainRecipe:
-    """The recipe a run was trained with (runs from before recipes: their family's, with the saved lr etc.)."""
+def _resumed_recipe(meta: dict[str, Any]) -> TrainRecipe:
+    """The recipe a run was trained with (runs from before recipes: their variant's, with the saved lr etc.)."""
     t = meta.get("training", {})
     known = {k: t[k] for k in ("lr", "size", "batch", "precision") if t.get(k) is not None}
-    return TrainRecipe.from_dict({**recipe_for(family).to_dict(), **known, **meta.get("recipe", {})})
+    return TrainRecipe.from_dict({**recipe_for(meta.get("variant")).to_dict(), **known, **meta.get("recipe", {})})
 
 
 def train(variant: str | None, data: str | os.PathLike | None, out: str | os.PathLike, *,
@@ -102,7 +102,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         meta = read_meta(out)
         config = config_from_dict(meta["model"])
         changes = {"epochs": epochs, "precision": precision}
-        rec = _resumed_recipe(meta, config.family).replace(**{k: v for k, v in changes.items() if v is not None})
+        rec = _resumed_recipe(meta).replace(**{k: v for k, v in changes.items() if v is not None})
         seed = meta["training"]["seed"]
         data = data or meta["training"]["data"]
     else:
@@ -114,7 +114,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
             raise ValueError("a variant is needed (see `chromalab models`) or a recipe that names one")
         base = get_config(variant)
         model_sets, recipe_sets = _split_overrides(base, overrides or {})
-        rec = resolve_recipe(named, base.family, lr=lr, size=size, batch=batch, epochs=epochs, precision=precision)
+        rec = resolve_recipe(named, variant, lr=lr, size=size, batch=batch, epochs=epochs, precision=precision)
         rec = rec.replace(variant=variant, **recipe_sets)
         config = apply_overrides(base, {**dict(rec.model), **model_sets})
     if data is None:

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from chromalab.core import lab
-from chromalab.models.registry import config_type, register
+from chromalab.models.registry import config_type
 
 MODEL_NAME = "efficientnet-lite0"
 
@@ -181,6 +181,3 @@ class EfficientNetLite(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """ImageNet logits ``(B, 1000)``."""
         return self.net(x)
-
-
-register("similarity-efficientnet-lite0-l", EfficientNetLiteConfig(pretrained=True, in_channels=1))

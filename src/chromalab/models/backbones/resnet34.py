@@ -13,7 +13,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from chromalab.models.registry import config_type, register
+from chromalab.models.registry import config_type
 
 
 class BasicBlock(nn.Module):
@@ -84,7 +84,3 @@ class ResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.features(x)[-1].mean((2, 3)))
-
-
-register("similarity-resnet34-rgb", SimilarityResNetConfig(in_channels=3))
-register("similarity-resnet34-l", SimilarityResNetConfig(in_channels=1))
