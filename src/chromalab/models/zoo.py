@@ -50,8 +50,8 @@ register("unet-effnet-lite0", EffnetUnetConfig(), recipe="effnet")
 register("reference-unet", ReferenceUNetConfig(match="exact"), recipe="reference")
 register("reference-unet-nowarp", ReferenceUNetConfig(match="none"), recipe="reference")  # ablation: no warped input
 register("similarity-efficientnet-lite0-l", EfficientNetLiteConfig(pretrained=True, in_channels=1))
-register("similarity-resnet34-rgb", SimilarityResNetConfig(in_channels=3))
-register("similarity-resnet34-l", SimilarityResNetConfig(in_channels=1))
+register("similarity-resnet34-rgb", SimilarityResNetConfig(in_channels=3), recipe="similarity")
+register("similarity-resnet34-l", SimilarityResNetConfig(in_channels=1), recipe="similarity")
 
 # Sweep grids (``chromalab sweep --grid NAME``)
 SEED_AES = ["ae-unet-learned", "ae-unet-interp", "ae-plain-learned", "ae-plain-interp"]

@@ -31,9 +31,10 @@ def grid_image(samples: list[torch.Tensor]) -> np.ndarray:
 
 
 class RunFolderCallback(L.Callback):
-    def __init__(self, run_dir: Path, monitor: str = "val/mae"):
+    def __init__(self, run_dir: Path, monitor: str = "val/mae", mode: str = "min"):
         self.run_dir = Path(run_dir)
         self.monitor = monitor
+        self.sign = 1.0 if mode == "min" else -1.0  # compare sign * value, lower is better
         self.t0 = time.time()
 
     def _update_config(self, **fields: Any) -> None:
@@ -62,9 +63,9 @@ class RunFolderCallback(L.Callback):
         write_json({"epochs": history}, self.run_dir / rundir.HISTORY)
         net = pl_module.net
         save_weights(net, self.run_dir / rundir.LAST_WEIGHTS)
-        value = metrics.get(self.monitor, math.inf)
-        best = min((h.get(self.monitor, math.inf) for h in history[:-1]), default=math.inf)
-        if value <= best or not (self.run_dir / rundir.WEIGHTS).exists():
+        value = metrics.get(self.monitor, self.sign * math.inf)
+        best = min((self.sign * h.get(self.monitor, self.sign * math.inf) for h in history[:-1]), default=math.inf)
+        if self.sign * value <= best or not (self.run_dir / rundir.WEIGHTS).exists():
             save_weights(net, self.run_dir / rundir.WEIGHTS)
             self._update_config(best_epoch=epoch, best={self.monitor: value})
         self._update_config(epochs_done=epoch + 1, wall_seconds=self._wall())

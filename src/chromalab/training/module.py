@@ -42,6 +42,8 @@ def colorization_loss(pred_ab: torch.Tensor, true_ab: torch.Tensor, l1_weight: f
 class ColorizationModule(L.LightningModule):
     """Trains ``config.build()`` (L → ab) with ``recipe``'s losses; validation logs ``val/mae`` (RGB, [0, 1])."""
 
+    monitor = ("val/mae", "min")  # the run folder keeps the best epoch by this metric
+
     def __init__(self, config: Any, recipe: TrainRecipe | None = None):
         super().__init__()
         self.config = config

@@ -132,6 +132,8 @@ RECIPES: dict[str, TrainRecipe] = {
     "gan-w35": _gan(35, 65),
     "gan-w50": _gan(50, 50),
     "reference": TrainRecipe(p_unrelated=0.2),
+    # similarity networks as classifiers (data: one sub-folder per class)
+    "similarity": TrainRecipe(lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4, size=96, epochs=10),
 }
 
 

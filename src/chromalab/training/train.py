@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader
 from chromalab.core import rundir
 from chromalab.core.jsonio import write_json
 from chromalab.data.folder import ImageFolder
+from chromalab.data.labelled import LabelledFolder
 from chromalab.models.io import CONFIG_NAME, WEIGHTS_NAME, read_meta
 from chromalab.models.registry import apply_overrides, config_from_dict, config_to_dict, get_config
 from chromalab.training.callbacks import FreezeEncoder, RunFolderCallback
@@ -26,6 +27,7 @@ from chromalab.training.gan_module import GanModule
 from chromalab.training.module import ColorizationModule
 from chromalab.training.recipe import TrainRecipe, get_recipe, recipe_for
 from chromalab.training.reference_module import ReferenceModule
+from chromalab.training.similarity import SimilarityModule
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,38 @@ def default_precision(accelerator: str) -> str:
 
 MODULES: dict[str, type[ColorizationModule]] = {  # model family → its Lightning module
     "ae": ColorizationModule, "effnet": EffnetColorizationModule, "gan": GanModule, "reference": ReferenceModule,
+    "similarity": SimilarityModule,
 }
+
+
+def colour_photos(data: str | os.PathLike, size: int, config: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Colorizers learn from colour photos: (L, ab) crops of the train split; the val split validates."""
+    train_set = ImageFolder(data, "train", size=size)
+    val_set = ImageFolder(data, "val", size=size)
+    if len(train_set) == 0:
+        raise ValueError(f"{data}: no colour photos in the train split")
+    if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
+        val_set = ImageFolder(data, "train", size=size, augment=False)
+    facts = {"data_fingerprint": train_set.index.fingerprint(), "val_fingerprint": val_set.index.fingerprint(),
+             "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad)}
+    return train_set, val_set, config, {"training": facts}
+
+
+def labelled_photos(data: str | os.PathLike, size: int, config: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Similarity networks learn to classify the sub-folders of ``data``; the head gets one output per class."""
+    if not hasattr(config, "num_classes"):
+        raise ValueError(f"{type(config).__name__} is not a trainable similarity network "
+                         "(use similarity-resnet34-l or -rgb)")
+    train_set = LabelledFolder(data, ("train",), size, config.in_channels, augment=True)
+    val_set = LabelledFolder(data, ("val", "test"), size, config.in_channels, augment=False,
+                             classes=train_set.classes)
+    if len(train_set) == 0 or len(val_set) == 0:
+        raise ValueError(f"{data}: too few photos to have both a train and a validation split")
+    return train_set, val_set, dataclasses.replace(config, num_classes=len(train_set.classes)), \
+        {"classes": train_set.classes}
+
+
+DATASETS = {"similarity": labelled_photos}  # model family → its data (default: colour photos)
 
 
 def make_module(config: Any, recipe: TrainRecipe) -> ColorizationModule:
@@ -121,12 +154,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         raise ValueError("a folder of photos is needed (data)")
     L.seed_everything(seed, workers=True, verbose=False)
     size, batch = rec.size, rec.batch
-    train_set = ImageFolder(data, "train", size=size)
-    val_set = ImageFolder(data, "val", size=size)
-    if len(train_set) == 0:
-        raise ValueError(f"{data}: no colour photos in the train split")
-    if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
-        val_set = ImageFolder(data, "train", size=size, augment=False)
+    train_set, val_set, config, facts = DATASETS.get(config.family, colour_photos)(data, size, config)
     precision = rec.precision or default_precision(accelerator)
     device = "cuda" if (accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()) else "cpu"
     if not resume:
@@ -137,10 +165,8 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
             "overrides": {k: str(v) for k, v in (overrides or {}).items()},
             "recipe": rec.to_dict(),
             "training": {
-                "data": str(Path(data).resolve()), "data_fingerprint": train_set.index.fingerprint(),
-                "val_fingerprint": val_set.index.fingerprint(),
+                "data": str(Path(data).resolve()), **facts.get("training", {}),
                 "train_images": len(train_set), "val_images": len(val_set),
-                "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad),
                 "size": size, "batch": batch, "lr": rec.lr, "seed": seed, "epochs": rec.epochs,
                 "max_minutes": max_minutes, "precision": precision, "device": device,
                 "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
@@ -148,13 +174,13 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
             },
             "inference": {"work_size": max(256, 2 * size), **dict(rec.inference)},
         }
+        meta.update({k: v for k, v in facts.items() if k != "training"})
         meta.update(extra or {})
     else:
         meta["training"]["epochs"] = rec.epochs
         meta["recipe"] = rec.to_dict()
     write_json(meta, cfg_path)
-    log.info("%s: %d training photos, %d validation photos (%d grey skipped)", data, len(train_set),
-             len(val_set), len(train_set.index.skipped_grey))
+    log.info("%s: %d training photos, %d validation photos", data, len(train_set), len(val_set))
     module = make_module(config, rec)
     if device == "cuda":
         module = module.to(memory_format=torch.channels_last)
@@ -173,7 +199,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         max_time={"minutes": max_minutes} if max_minutes else None,
         accelerator=accelerator, devices=devices, strategy=strategy, precision=precision,
         logger=TensorBoardLogger(save_dir=out, name="tb", version=""),
-        callbacks=[ckpt, RunFolderCallback(out), *extra_callbacks],
+        callbacks=[ckpt, RunFolderCallback(out, *module.monitor), *extra_callbacks],
         enable_progress_bar=progress and any(isinstance(c, ProgressBar) for c in extra_callbacks),
         enable_model_summary=False, log_every_n_steps=1, num_sanity_val_steps=0,
         limit_train_batches=limit_train_batches, deterministic=False,

@@ -96,4 +96,4 @@ def test_similarity_training_learns_classes(tmp_path):
     assert res["val_accuracy"] >= 0.8
     from chromalab.models.io import load_model
     net, meta = load_model(tmp_path / "run")
-    assert meta["training"]["val_accuracy"] == res["val_accuracy"] and net.fc.out_features == 2
+    assert meta["training"]["best"]["val/accuracy"] == res["val_accuracy"] and net.fc.out_features == 2
