@@ -36,7 +36,8 @@ def folder_size(folder: Path) -> str:
 def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...).")) -> None:
     """The shipped models to colorize with (description, size, test scores), then the training variants."""
     from chromalab.inference.store import DEFAULT_MODEL, PACKAGE_MODELS, shipped_models
-    from chromalab.models.registry import build, count_parameters, get_config, names
+    from chromalab.models.registry import build, count_parameters, get_config, names, recipe_of
+    from chromalab.training.recipe import RECIPES
 
     typer.echo("shipped models (chromalab colorize --model NAME):")
     for name in shipped_models():
@@ -46,7 +47,9 @@ def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...
         if scores:
             typer.echo(f"  {'':12} {'':8}  {scores}")
     typer.echo("\ntraining variants (chromalab train --variant NAME):")
-    typer.echo(f"  {'variant':32} {'family':8} {'parameters':>12}")
+    typer.echo(f"  {'variant':32} {'family':10} {'parameters':>12}  recipe")
     for name in names(family):
         cfg = get_config(name)
-        typer.echo(f"  {name:32} {cfg.family:8} {count_parameters(build(name)):>12,}")
+        recipe = recipe_of(name) or "default"
+        typer.echo(f"  {name:32} {cfg.family:10} {count_parameters(build(name, pretrained=False)):>12,}  {recipe}")
+    typer.echo("\ntraining recipes (chromalab train --recipe NAME): " + ", ".join(RECIPES))

@@ -76,9 +76,9 @@ def build_model(name_or_config: Any, *, pretrained: bool = True, **overrides: An
     return apply_overrides(config, overrides).build(pretrained=pretrained)
 
 
-def build(name: str, **overrides: Any) -> nn.Module:
+def build(name: str, pretrained: bool = True, **overrides: Any) -> nn.Module:
     """Build variant ``name`` (fields of its config replaced by ``overrides``)."""
-    return build_model(name, **overrides)
+    return build_model(name, pretrained=pretrained, **overrides)
 
 
 def coerce(value: Any, current: Any) -> Any:
