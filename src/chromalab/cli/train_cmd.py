@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -10,15 +11,18 @@ from chromalab.cli.app import app, fail, parse_sets
 @app.command("train")
 def train_command(
     out: Path = typer.Option(..., "--out", help="Run folder to create (or resume)."),
-    variant: str = typer.Option(None, help="Registered variant (see `chromalab models`)."),
+    variant: str = typer.Option(None, help="Registered variant (see `chromalab models`); a recipe may name it."),
     data: Path = typer.Option(None, help="Folder of colour photos (recursive)."),
-    size: int = typer.Option(128, help="Training crop size in pixels."),
-    batch: int = typer.Option(16, help="Batch size."),
-    epochs: int = typer.Option(10, help="Epochs (total, also when resuming)."),
+    recipe: str = typer.Option(None, help="Named training recipe (see `chromalab models`), e.g. the shipped "
+                               "default's default-effnet-lite0. Default: the variant's."),
+    size: int = typer.Option(None, help="Training crop size in pixels (default: the recipe's)."),
+    batch: int = typer.Option(None, help="Batch size (default: the recipe's)."),
+    epochs: int = typer.Option(None, help="Epochs, total also when resuming (default: the recipe's)."),
     max_minutes: float = typer.Option(None, help="Stop after this many minutes of training."),
-    lr: float = typer.Option(2e-4, help="Learning rate."),
+    lr: float = typer.Option(None, help="Learning rate (default: the recipe's)."),
     seed: int = typer.Option(0),
-    set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
+    set_: list[str] = typer.Option(None, "--set", help="Override a model config or recipe field: key=value "
+                                   "(repeatable)."),
     resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator: auto, cpu, gpu."),
     devices: str = typer.Option("auto", help="Lightning devices: auto, 1, 2, ..."),
@@ -27,16 +31,19 @@ def train_command(
     workers: int = typer.Option(0, help="Data loader worker processes."),
 ) -> None:
     """Train a model on a folder of colour photos."""
+    from lightning.pytorch.callbacks import RichProgressBar
+
     from chromalab.training.train import train
 
-    if not resume and (variant is None or data is None):
-        fail("--variant and --data are needed for a new run")
+    if not resume and ((variant is None and recipe is None) or data is None):
+        fail("--variant (or --recipe) and --data are needed for a new run")
     if data is not None and not data.is_dir():
         fail(f"{data}: not a folder")
     dev = int(devices) if devices.isdigit() else devices
     try:
-        train(variant, data, out, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
+        train(variant, data, out, recipe=recipe, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
               overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
-              devices=dev, strategy=strategy, precision=precision, num_workers=workers)
+              devices=dev, strategy=strategy, precision=precision, num_workers=workers,
+              callbacks=[RichProgressBar()] if sys.stderr.isatty() else [])
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))

@@ -65,9 +65,11 @@ class TrainRecipe:
                              f"got {self.frozen_encoder_epochs}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         if isinstance(self.distort, dict):
-            object.__setattr__(self, "distort", DistortConfig(**{k: v for k, v in self.distort.items() if k != "kind"}))
+            fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.distort.items() if k != "kind"}
+            object.__setattr__(self, "distort", DistortConfig(**fields))
         # mappings are kept as sorted pairs so the recipe stays hashable and compares by value
-        object.__setattr__(self, "model", tuple(sorted(dict(self.model).items())))
+        freeze = lambda v: tuple(v) if isinstance(v, list) else v  # noqa: E731  (JSON gives lists)
+        object.__setattr__(self, "model", tuple(sorted((k, freeze(v)) for k, v in dict(self.model).items())))
         object.__setattr__(self, "inference", tuple(sorted(dict(self.inference).items())))
 
     def encoder_frozen(self, epoch: int) -> bool:

@@ -1,0 +1,55 @@
+"""Training recipes: named library objects that fully describe how a model was trained."""
+
+import json
+
+import pytest
+
+from chromalab.inference.store import PACKAGE_MODELS
+from chromalab.models.registry import config_from_dict, config_to_dict, get_config
+from chromalab.training.recipe import ALWAYS, DEFAULT_EFFNET, RECIPES, TrainRecipe, get_recipe, recipe_for
+from chromalab.training.train import train
+
+
+def test_recipes_round_trip_and_coerce_set_strings():
+    for name, recipe in RECIPES.items():
+        assert TrainRecipe.from_dict(json.loads(json.dumps(recipe.to_dict()))) == recipe, name
+    r = get_recipe("default").replace(lr="1e-3", frozen_encoder_epochs="-1", betas="[0.9,0.99]")
+    assert r.lr == 1e-3 and r.frozen_encoder_epochs == ALWAYS and r.betas == (0.9, 0.99) and r.encoder_frozen(99)
+    with pytest.raises(KeyError, match="no field"):
+        r.replace(nonsense=1)
+    with pytest.raises(KeyError, match="unknown recipe"):
+        get_recipe("nope")
+
+
+def test_legacy_training_fields_become_the_recipe():
+    effnet = TrainRecipe.from_dict({"l1_weight": 1.0, "freeze_encoder_epochs": 100000, "weight_decay": 0.05})
+    assert effnet.frozen_encoder_epochs == ALWAYS and effnet.weight_decay == 0.05
+    gan = TrainRecipe.from_dict({"loss_weights": [35, 65], "lr_g": 1e-4, "lr_d": 3e-4})
+    assert (gan.adversarial_weight, gan.l1_weight, gan.lr, gan.lr_d) == (35, 65, 1e-4, 3e-4)
+
+
+def test_the_shipped_default_names_its_recipe_and_matches_its_architecture():
+    meta = json.loads((PACKAGE_MODELS / "default" / "config.json").read_text())
+    assert TrainRecipe.from_dict(meta["recipe"]) == DEFAULT_EFFNET
+    shipped = config_from_dict(meta["model"])
+    recipe_arch = config_to_dict(get_config(DEFAULT_EFFNET.variant, **dict(DEFAULT_EFFNET.model)))
+    assert {k: v for k, v in config_to_dict(shipped).items() if k != "decoders"} == \
+        {k: v for k, v in recipe_arch.items() if k != "decoders"}
+    assert meta["inference"]["flip_average"] is True and "flip_average" not in meta["model"]
+
+
+def test_variants_train_with_their_registered_recipe():
+    assert recipe_for("gan-unet-learned-d8-w35").adversarial_weight == 35
+    assert recipe_for("unet-effnet-lite0") == get_recipe("effnet")
+    assert recipe_for("ae-unet-learned") == get_recipe("default")
+
+
+def test_train_with_a_recipe_object_writes_recipe_architecture_and_inference(photo_dir, tmp_path):
+    recipe = TrainRecipe(variant="ae-unet-learned", model=(("width", 4), ("depth", 2)), size=32, batch=4, epochs=1,
+                         lr=3e-3, inference=(("flip_average", True),))
+    out = train(None, photo_dir, tmp_path / "run", recipe=recipe, overrides={"weight_decay": "0.01"},
+                progress=False)
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["variant"] == "ae-unet-learned" and meta["model"]["width"] == 4
+    assert meta["recipe"]["lr"] == 3e-3 and meta["recipe"]["weight_decay"] == 0.01  # --set reaches the recipe
+    assert meta["inference"] == {"work_size": 256, "flip_average": True}
