@@ -25,8 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from chromalab.models.backbones.lite0 import EfficientNetLiteConfig
-from chromalab.models.blocks import ConvBlock, Up, pad_to_multiple
 from chromalab.models.registry import config_type
+from chromalab.models.unet import UNet
 from chromalab.ops.correspondence import match_both, patch_similarity, upsample_index, warp
 
 MATCH_MODES = ("exact", "patchmatch", "identity", "none")
@@ -60,33 +60,6 @@ class ReferenceUNetConfig:
         return dataclasses.replace(self, features=self.features.tiny(), width=4, depth=2)
 
 
-class UNet(nn.Module):
-    """A plain U-Net: ``(B, cin, H, W)`` → ``(B, cout, H, W)`` in [-1, 1] (tanh), any H, W."""
-
-    def __init__(self, cin: int, cout: int = 2, width: int = 32, depth: int = 3, norm: str = "batch"):
-        super().__init__()
-        self.depth = depth
-        widths = [min(width * 2**i, 256) for i in range(depth + 1)]
-        self.stem = nn.Sequential(ConvBlock(cin, widths[0], norm=norm), ConvBlock(widths[0], widths[0], norm=norm))
-        self.down = nn.ModuleList(
-            nn.Sequential(ConvBlock(widths[i], widths[i + 1], stride=2, norm=norm),
-                          ConvBlock(widths[i + 1], widths[i + 1], norm=norm)) for i in range(depth))
-        self.up = nn.ModuleList(Up(widths[i + 1], widths[i], "learned", norm) for i in reversed(range(depth)))
-        self.fuse = nn.ModuleList(ConvBlock(2 * widths[i], widths[i], norm=norm) for i in reversed(range(depth)))
-        self.head = nn.Conv2d(widths[0], cout, 3, 1, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, (h, w) = pad_to_multiple(x, 2**self.depth)
-        x = self.stem(x)
-        skips = [x]
-        for down in self.down:
-            x = down(x)
-            skips.append(x)
-        for i, (up, fuse) in enumerate(zip(self.up, self.fuse, strict=True)):
-            x = fuse(torch.cat([up(x), skips[-2 - i]], 1))
-        return torch.tanh(self.head(x))[..., :h, :w]
-
-
 def _drop_package_features(module: nn.Module, state: dict, prefix: str, local_metadata: Any) -> None:
     """state_dict hook: pretrained feature weights come from their pinned package, not from run folders."""
     for key in [k for k in state if k.startswith(prefix + "features.")]:
@@ -108,7 +81,7 @@ class ReferenceGuidedNet(nn.Module):
         self.features = cfg.features.build()
         self.features.requires_grad_(False)
         self.features.eval()
-        self.unet = UNet(1 + GUIDE_CHANNELS, 2, cfg.width, cfg.depth, cfg.norm)
+        self.unet = UNet(1 + GUIDE_CHANNELS, 2, cfg.width, cfg.depth, norm=cfg.norm, stem_convs=2)
         self.stride = self.features.strides[cfg.grid]
         if getattr(cfg.features, "from_package", False):
             self.register_state_dict_post_hook(_drop_package_features)
