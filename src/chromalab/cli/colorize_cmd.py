@@ -15,7 +15,7 @@ def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".png
 
 @app.command("colorize")
 def colorize_command(
-    inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive)."),
+    inputs: list[Path] = typer.Argument(..., help="Photos, videos and folders (recursive)."),
     model: str = typer.Option("default", help="Shipped model name, run folder, or auto (portrait/landscape)."),
     out: Path = typer.Option(Path("colorized"), help="Output folder."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
@@ -24,17 +24,23 @@ def colorize_command(
     vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
     reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
                                          "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.png)."),
+    temporal: str = typer.Option("on", help="Videos: keep colours steady along the optical flow (on|off)."),
+    crf: int = typer.Option(18, min=0, max=51, help="Videos: H.264 quality (lower = better and bigger)."),
 ) -> None:
-    """Colorize photos at full resolution; writes OUT/<name>_color.png for each input."""
+    """Colorize photos and videos at full resolution; writes OUT/<name>_color.png (videos: <name>_color.mp4)."""
     from rich.console import Console
     from rich.progress import Progress
 
+    from chromalab.cli.video_cmd import colorize_videos, split_videos
     from chromalab.core.imageio import ImageError, is_grey, iter_image_files, load_rgb, save_rgb
     from chromalab.inference.load import load_colorizer
     from chromalab.inference.reference import load_reference
     from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
     from chromalab.ops.colour import adjust_colour
 
+    if temporal not in ("on", "off"):
+        fail(f"--temporal must be on or off, got {temporal!r}")
+    videos, inputs = split_videos(inputs, out)
     errors: list[str] = []
     jobs: list[tuple[Path, Path]] = []
     for item in inputs:
@@ -43,7 +49,7 @@ def colorize_command(
             jobs.append((src, output_path(src, root, out)))
     for e in errors:
         typer.echo(f"error: {e}", err=True)
-    if not jobs:
+    if not jobs and not videos:
         fail("no images to colorize")
     if reference and model == DEFAULT_MODEL:
         model = REFERENCE_MODEL
@@ -80,6 +86,9 @@ def colorize_command(
                 bar.console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)
                 failed += 1
             bar.advance(task)
+    if videos:
+        vdone, vfailed = colorize_videos(videos, colorizer, refs, temporal=temporal == "on", crf=crf)
+        done, failed = done + vdone, failed + vfailed
     typer.echo(f"{done} colorized into {out}" + (f", {failed} failed" if failed else ""), err=True)
     if failed:
         raise typer.Exit(1)
