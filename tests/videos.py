@@ -68,5 +68,9 @@ def probe(path: Path) -> dict:
             first = first if first is not None else f.to_ndarray(format="rgb24")
         return {"size": (v.width, v.height), "frames": len(pts), "rate": v.average_rate, "pts": pts,
                 "rotation": rot, "audio": [(s.codec_context.name, s.sample_rate) for s in c.streams.audio],
-                "audio_packets": sum(1 for p in c.demux(*c.streams.audio) if p.size) if c.streams.audio else 0,
-                "pix_fmt": v.format.name, "first": first}
+                "pix_fmt": v.format.name, "first": first, "audio_packets": audio_packets(path)}
+
+
+def audio_packets(path: Path) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for p in c.demux(*c.streams.audio) if p.size) if c.streams.audio else 0

@@ -92,7 +92,7 @@ class VideoColorizer:
         L = lab.grey_l(rgb)
         L_low = working_copy(L, self.colorizer.work_size)
         low = L if L_low is None else L_low
-        ab = self.colorizer.predict_ab(low, self.reference)
+        ab = self.colorizer.predict_ab(low, _batched(self.reference, len(frames)))
         if self.blender is not None:
             ab = torch.cat([self.blender.step(low[i:i + 1], ab[i:i + 1]) for i in range(len(frames))])
         if L_low is not None:
@@ -112,14 +112,23 @@ class VideoColorizer:
             yield from self.colorize_batch(buf)
 
 
+def _batched(reference: Any, n: int) -> Any:
+    """A prepared reference (tensors with batch 1) repeated for a batch of ``n`` frames."""
+    if isinstance(reference, torch.Tensor):
+        return reference.expand(n, *reference.shape[1:])
+    if isinstance(reference, tuple | list):
+        return type(reference)(_batched(r, n) for r in reference)
+    return reference
+
+
 def _open_input(src: Path) -> tuple[Any, Any]:
     try:
         inp = av.open(str(src))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
         raise VideoError(f"{src}: not a readable video ({_why(e)})") from None
     if not inp.streams.video:
-        inp.close()
         kinds = sorted({s.type for s in inp.streams}) or ["nothing"]
+        inp.close()
         raise VideoError(f"{src}: no video stream (holds {', '.join(kinds)})")
     return inp, inp.streams.video[0]
 
@@ -267,6 +276,9 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             raise VideoError(f"{src}: damaged video after {state['n'] + len(frames)} frames ({_why(e)})") from None
         if vout is None:
             raise VideoError(f"{src}: the video stream has no frames")
+        got = state["n"] + len(frames)
+        if total and got < 0.95 * total - 2:
+            raise VideoError(f"{src}: truncated or damaged: only {got} of {total} frames could be decoded")
         flush_frames()
         out.mux(vout.encode(None))
         out.close()
