@@ -122,19 +122,32 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
     return done, failed
 
 
+def holds_videos(data: Path) -> bool:
+    """A video file, or a folder with videos and no photos in it (at any depth)."""
+    from chromalab.core.imageio import iter_image_files
+    from chromalab.inference.video import is_video
+
+    if data.is_file():
+        return is_video(data)
+    if not data.is_dir():
+        return False
+    has_video = any(is_video(p) for p in data.rglob("*"))
+    return has_video and next(iter(iter_image_files([data], [])), None) is None
+
+
 def evaluate_videos(models: list[str], data: Path, max_frames: int, out: Path | None) -> None:
     """``chromalab evaluate MODEL --data VIDEO_OR_FOLDER``: temporal off and on, one table."""
     from chromalab.core.jsonio import write_json
     from chromalab.evaluation.video import evaluate_videos as run
     from chromalab.evaluation.video import format_video_table
+    from chromalab.inference.video import VideoError, is_video
 
-    videos = [data] if data.is_file() else sorted(p for p in data.rglob("*") if p.suffix.lower() in
-                                                  (".mp4", ".mov", ".mkv", ".avi", ".webm"))
+    videos = [data] if data.is_file() else sorted(p for p in data.rglob("*") if is_video(p))
     if not videos:
         fail(f"no videos in {data}")
     try:
         report = run(models, videos, max_frames=max_frames, log=lambda m: typer.echo(m, err=True))
-    except (ValueError, FileNotFoundError, KeyError) as e:
+    except (ValueError, FileNotFoundError, KeyError, VideoError) as e:
         fail(str(e))
     typer.echo(format_video_table(report))
     if out:
