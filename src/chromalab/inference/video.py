@@ -298,3 +298,26 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     for note in notes:
         log.warning("%s: %s", src, note)
     return VideoResult(src, dst, state["n"], time.perf_counter() - t0, notes, vc.scene_cuts)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    seconds: float | None  # None when the container does not say
+    frames: int | None
+
+
+def probe_video(src: str | os.PathLike) -> VideoInfo:
+    """Size and length of a video's first video stream from its headers (nothing decoded); ``VideoError``
+    when there is none. Lets servers refuse oversized uploads before spending any work on them."""
+    inp, vin = _open_input(Path(src))
+    try:
+        seconds = None
+        if vin.duration is not None and vin.time_base:
+            seconds = float(vin.duration * vin.time_base)
+        elif inp.duration is not None:
+            seconds = inp.duration / av.time_base
+        return VideoInfo(vin.codec_context.width, vin.codec_context.height, seconds, vin.frames or None)
+    finally:
+        inp.close()
