@@ -22,7 +22,7 @@ def pattern(h: int, w: int, shift: int = 0, seed: int = 0) -> np.ndarray:
 
 def make_video(path: Path, frames: int = 10, size: tuple[int, int] = (48, 32), fps: int = 12, audio: bool = True,
                pix_fmt: str = "yuv420p", codec: str = "libx264", motion: int = 2, rotation: int = 0,
-               vfr: bool = False) -> Path:
+               vfr: bool = False, audio_codec: str = "aac") -> Path:
     """A ``size`` = (width, height) video of a pattern moving ``motion`` px per frame, with an AAC tone."""
     w, h = size
     with av.open(str(path), "w") as c:
@@ -36,7 +36,7 @@ def make_video(path: Path, frames: int = 10, size: tuple[int, int] = (48, 32), f
             v.set_display_rotation(rotation)
         a = None
         if audio:
-            a = c.add_stream("aac", rate=22050)
+            a = c.add_stream(audio_codec, rate=22050)
             a.layout = "mono"
         pts = 0
         for i in range(frames):
@@ -49,8 +49,11 @@ def make_video(path: Path, frames: int = 10, size: tuple[int, int] = (48, 32), f
             n = int(22050 * frames / fps)
             t = np.arange(n) / 22050
             samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
+            fmt = a.codec_context.format.name if a.codec_context.format else "fltp"
+            if fmt.startswith("s16"):
+                samples = (samples * 32767).astype(np.int16)
             for start in range(0, n, 1024):
-                af = av.AudioFrame.from_ndarray(samples[:, start : start + 1024], format="fltp", layout="mono")
+                af = av.AudioFrame.from_ndarray(samples[:, start : start + 1024], format=fmt, layout="mono")
                 af.sample_rate, af.pts = 22050, start
                 c.mux(a.encode(af))
             c.mux(a.encode(None))

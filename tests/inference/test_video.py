@@ -54,6 +54,13 @@ def test_audio_packets_are_copied_bit_for_bit(colorizer, tmp_path):
     assert payloads(res.dst) == payloads(src)
 
 
+def test_audio_that_mp4_cannot_hold_makes_an_mkv(colorizer, tmp_path):
+    src = make_video(tmp_path / "pcm.avi", frames=6, codec="mpeg4", audio_codec="pcm_s16le")
+    res = colorize_video(src, tmp_path / "pcm_color.mp4", colorizer, temporal=False)
+    assert res.dst.name == "pcm_color.mkv" and "pcm_s16le" in res.notes[0]
+    assert probe(res.dst)["audio"] == [("pcm_s16le", 22050)] and probe(res.dst)["frames"] == 6
+
+
 def frame_to_frame_error(frames, shift):
     """Mean |ab change| after undoing the known motion (the pattern moves ``shift`` px per frame)."""
     import torch

@@ -154,6 +154,24 @@ def read_frames(src: str | os.PathLike, max_frames: int | None = None) -> Iterat
         inp.close()
 
 
+def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int) -> None:
+    """``VideoError`` when the decoded frames stop well before the duration the container announces (a
+    truncated download). Time, not frame counts, is compared: some containers count skipped frames."""
+    tb = vin.time_base
+    if vin.duration is not None and tb:
+        duration = float(vin.duration * tb)
+    elif inp.duration is not None:
+        duration = inp.duration / av.time_base
+    else:
+        return
+    start = float(vin.start_time * tb) if vin.start_time is not None and tb else float(first * tb)
+    step = float((last - first) * tb) / (n - 1) if n > 1 else 0.0
+    covered = float(last * tb) + step - start
+    if duration > 0 and covered < 0.95 * duration - 2 * step:
+        raise VideoError(f"{src}: truncated or damaged: frames stop at {covered:.2f} s of {duration:.2f} s "
+                         f"({n} frames decoded)")
+
+
 def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer, *,
                    temporal: bool = True, crf: int = 18, preset: str = "veryfast", batch: int = 8,
                    reference: Any = None, settings: TemporalSettings | None = None,
@@ -197,7 +215,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
         pending: list[Any] = []  # audio packets seen before the output header could be written
         frames: list[np.ndarray] = []
         stamps: list[tuple[int | None, Any]] = []
-        state = {"n": 0, "last_pts": None, "size": None}
+        state = {"n": 0, "first_pts": None, "last_pts": None, "size": None}
 
         def setup(frame: av.VideoFrame) -> None:
             nonlocal vout
@@ -252,6 +270,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             if state["last_pts"] is not None and pts <= state["last_pts"]:
                 pts = state["last_pts"] + 1
             state["last_pts"] = pts
+            if state["first_pts"] is None:
+                state["first_pts"] = pts
             rgb = frame.to_ndarray(format="rgb24")
             if rgb.shape[:2] != (h, w):
                 rgb = rgb[:h, :w]
@@ -276,9 +296,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             raise VideoError(f"{src}: damaged video after {state['n'] + len(frames)} frames ({_why(e)})") from None
         if vout is None:
             raise VideoError(f"{src}: the video stream has no frames")
-        got = state["n"] + len(frames)
-        if total and got < 0.95 * total - 2:
-            raise VideoError(f"{src}: truncated or damaged: only {got} of {total} frames could be decoded")
+        _check_complete(src, inp, vin, state["first_pts"], state["last_pts"], state["n"] + len(frames))
         flush_frames()
         out.mux(vout.encode(None))
         out.close()
