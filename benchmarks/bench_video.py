@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from chromalab.evaluation.video import colorize_sequence, input_flows, video_metrics
+from chromalab.evaluation.video import cdc, colorize_sequence, input_flows, video_metrics, warping_error
 from chromalab.inference.load import load_colorizer
 from chromalab.inference.video import colorize_video, read_frames
 
@@ -69,8 +69,10 @@ def main() -> None:
     seqs["pan 640x360 (synthetic)"] = pan_frames(args.photo, args.frames)
 
     rows = []
+    floor = {}  # the colour originals' own warping error and CDC: what lighting, noise and flow error leave
     for name, truth in seqs.items():
         flows = input_flows(truth)
+        floor[name] = {"warping_error": warping_error(truth, flows), "cdc": cdc(truth)}
         for temporal in (False, True):
             out, fps = colorize_sequence(col, truth, temporal)
             m = video_metrics(truth, out, flows, de_every=0)
@@ -109,6 +111,9 @@ def main() -> None:
     for t in (False, True):
         print(f"{'mean':<26} {'':>9} {'on' if t else 'off':>8} " + " ".join(f"{summary[c]['on' if t else 'off']:>13.5g}"
                                                                        for c in COLS))
+    print(f"{'colour originals (mean)':<26} {'':>9} {'truth':>8} {'':>13} "
+          f"{np.mean([f['warping_error'] for f in floor.values()]):>13.5g} "
+          f"{np.mean([f['cdc'] for f in floor.values()]):>13.5g}")
     print(f"\nend to end (decode → colorize → encode) 640x360, {args.frames} frames: "
           f"off {e2e[False]:.2f} fps, on {e2e[True]:.2f} fps")
     print(f"temporal vs per-frame: warping error {-100 * change['warping_error_reduction']:+.1f} %, "
@@ -119,7 +124,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"model": args.model, "frames": args.frames, "threads": torch.get_num_threads(),
                                     "cpu": platform.processor() or platform.machine(), "rows": rows,
-                                    "summary": summary, "end_to_end_fps": {"off": e2e[False], "on": e2e[True]},
+                                    "summary": summary, "colour_originals": floor,
+                                    "end_to_end_fps": {"off": e2e[False], "on": e2e[True]},
                                     "change": change, "targets_met": targets}, indent=2) + "\n")
     print(f"written to {args.out}")
 
