@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import torch
 
+from chromalab.core import lab
 from chromalab.evaluation import metrics
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.temporal import dis_flow, flow_tensor
@@ -28,7 +29,7 @@ from chromalab.inference.video import VideoColorizer, read_frames
 from chromalab.ops.flow import backward_warp, occlusion_mask
 from chromalab.ops.histogram import channel_histograms, js_divergence
 
-VIDEO_METRICS = ("fps", "warping_error", "cdc", "colourfulness", "mae", "psnr", "delta_e2000")
+VIDEO_METRICS = ("fps", "warping_error", "warping_error_ab", "cdc", "colourfulness", "mae", "psnr", "delta_e2000")
 CDC_STEPS = (1, 2, 4)
 
 
@@ -54,12 +55,21 @@ def input_flows(frames: Sequence[np.ndarray], preset: int = cv2.DISOPTICAL_FLOW_
     return out
 
 
-def warping_error(outputs: Sequence[np.ndarray], flows: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> float:
-    """Lai et al.'s warping error of uint8 RGB ``outputs`` given ``input_flows`` of the input frames."""
+def _ab(frame: np.ndarray) -> torch.Tensor:
+    return lab.rgb_to_lab(_u8_to_tensor(frame))[:, 1:] / 100
+
+
+def warping_error(outputs: Sequence[np.ndarray], flows: Sequence[tuple[torch.Tensor, torch.Tensor]],
+                  chroma_only: bool = False) -> float:
+    """Lai et al.'s warping error of uint8 RGB ``outputs`` given ``input_flows`` of the input frames.
+
+    ``chroma_only``: the same on Lab ab / 100 instead of RGB, so the lightness changes of the input itself
+    (noise, lighting, flow errors), which no colorizer can remove, do not hide the colour's own flicker."""
+    conv = _ab if chroma_only else _u8_to_tensor
     errs = []
     for (flow, mask), prev, cur in zip(flows, outputs, outputs[1:], strict=False):
-        warped, _ = backward_warp(_u8_to_tensor(cur), flow)
-        sq = (_u8_to_tensor(prev) - warped).pow(2).sum(1, keepdim=True)
+        warped, _ = backward_warp(conv(cur), flow)
+        sq = (conv(prev) - warped).pow(2).sum(1, keepdim=True)
         errs.append(float((sq * mask).sum() / mask.sum().clamp_min(1)))
     return float(np.mean(errs)) if errs else 0.0
 
@@ -98,6 +108,7 @@ def video_metrics(truth: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
             rows["delta_e2000"].append(metrics.delta_e2000(of, tf))
     res = {k: float(np.mean([x for x in v if np.isfinite(x)])) for k, v in rows.items() if v}
     res["warping_error"] = warping_error(outputs, flows)
+    res["warping_error_ab"] = warping_error(outputs, flows, chroma_only=True)
     res["cdc"] = cdc(outputs)
     return res
 

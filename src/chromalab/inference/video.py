@@ -273,6 +273,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             if state["first_pts"] is None:
                 state["first_pts"] = pts
             rgb = frame.to_ndarray(format="rgb24")
+            if rgb.shape[0] < h or rgb.shape[1] < w:
+                raise VideoError(f"{src}: frame size changes mid-stream ({w}x{h} → {rgb.shape[1]}x{rgb.shape[0]})")
             if rgb.shape[:2] != (h, w):
                 rgb = rgb[:h, :w]
             frames.append(np.ascontiguousarray(rgb))
@@ -314,7 +316,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
         Path(tmp).unlink(missing_ok=True)
         raise
     for note in notes:
-        log.warning("%s: %s", src, note)
+        log.info("%s: %s", src, note)  # returned in the result too; callers decide how to tell people
     return VideoResult(src, dst, state["n"], time.perf_counter() - t0, notes, vc.scene_cuts)
 
 
