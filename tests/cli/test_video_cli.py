@@ -52,3 +52,21 @@ def test_evaluate_video_prints_off_and_on_rows(tmp_path):
     assert "warping_error" in res.stdout and "cdc" in res.stdout
     rows = [line for line in res.stdout.splitlines() if "v.mp4" in line]
     assert len(rows) == 2 and (tmp_path / "m.json").exists()
+
+
+def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path, monkeypatch):
+    import chromalab.inference.video as video
+
+    real = video.colorize_video
+
+    def interrupted(*args, **kwargs):
+        def stop(p):
+            raise KeyboardInterrupt
+
+        return real(*args, **{**kwargs, "progress": stop})
+
+    monkeypatch.setattr(video, "colorize_video", interrupted)
+    src = make_video(tmp_path / "clip.mp4", frames=12)
+    res = run("colorize", src, "--out", tmp_path / "out")
+    assert res.exit_code == 130 and "interrupted" in res.stderr
+    assert list((tmp_path / "out").iterdir()) == []
