@@ -17,6 +17,8 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from chromalab.core.imageio import ImageError
+from chromalab.inference.reference import load_reference
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
 
@@ -36,7 +38,12 @@ def add_video_routes(app: FastAPI, settings: Any, store: Any, pool: Any, read_im
         colorizer = await pool.run(store.get, model)
         if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
-        ref_rgb = await read_image(reference, "reference") if use_ref else None
+        ref_rgb = None
+        if use_ref:
+            try:
+                ref_rgb = load_reference(await read_image(reference, "reference"))
+            except ImageError as e:
+                raise HTTPException(422, str(e)) from None
         data = await video.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"video: upload over {settings.max_upload_bytes} bytes")
