@@ -34,8 +34,8 @@ def check_writable_folder(out: Path, what: str = "output folder") -> None:
 
 @app.command("colorize")
 def colorize_command(
-    inputs: list[Path] = typer.Argument(..., help="Photos and folders (recursive; files are recognised by "
-                                        "content, not suffix)."),
+    inputs: list[Path] = typer.Argument(..., help="Photos, videos and folders (recursive; photos are recognised "
+                                        "by content, not suffix; videos by suffix: mp4, mov, mkv, avi, webm)."),
     model: str = typer.Option("default", help="Shipped model name, run folder, or auto (portrait/landscape)."),
     out: Path = typer.Option(Path("colorized"), help="Output folder (may be the input folder: outputs are "
                              "never taken as inputs)."),
@@ -54,12 +54,16 @@ def colorize_command(
     vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
     reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
                                          "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.<ext>)."),
+    temporal: str = typer.Option("on", help="Videos: keep colours steady along the optical flow (on|off)."),
+    crf: int = typer.Option(18, min=0, max=51, help="Videos: H.264 quality (lower = better and bigger)."),
 ) -> None:
-    """Colorize photos at full resolution into OUT/<name>_color.<ext>, keeping format and metadata.
+    """Colorize photos at full resolution into OUT/<name>_color.<ext>, keeping format and metadata; videos into
+    OUT/<name>_color.mp4 (frames, timestamps and audio kept).
 
     Existing outputs are skipped (--overwrite redoes them); every input is counted as colorized, skipped,
     not an image, or failed; bad files get one line each and the rest go on (exit 1 if any failed).
     """
+    from chromalab.cli.video_cmd import colorize_videos, split_videos
     from chromalab.core.imageio import ImageError
     from chromalab.inference.batch import (
         COLORIZED,
@@ -84,12 +88,17 @@ def colorize_command(
         if report.is_dir():
             fail(f"--report {report} is a folder; give a file name", code=2)
         check_writable_folder(report.parent if str(report.parent) else Path("."), "report folder")
+    if temporal not in ("on", "off"):
+        fail(f"--temporal must be on or off, got {temporal!r}", code=2)
+    videos, inputs = split_videos(inputs, out)
+    video_srcs = {src.resolve() for src, _ in videos}
     errors: list[str] = []
-    jobs = plan(find_inputs(inputs, out, errors), out, format)
+    found = [f for f in find_inputs(inputs, out, errors) if f[0].resolve() not in video_srcs]
+    jobs = plan(found, out, format)
     outcomes = [Outcome(e.split(": ", 1)[0], FAILED, None, e) for e in errors]
     for e in errors:
         typer.echo(f"error: {e}", err=True)
-    if not jobs:
+    if not jobs and not videos:
         fail("no files to colorize")
     if reference and model == DEFAULT_MODEL:
         model = REFERENCE_MODEL
@@ -130,6 +139,11 @@ def colorize_command(
         if report_file is not None:
             report_file.close()
     counts = summary(outcomes)
+    if videos:
+        vdone, vfailed = colorize_videos(videos, colorizer, settings.references or [("", None)],
+                                         temporal=temporal == "on", crf=crf)
+        counts[COLORIZED] += vdone
+        counts[FAILED] += vfailed
     typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "
                f"images, {counts[FAILED]} failed → {out}" + (f"; report: {report}" if report else ""), err=True)
     if counts[FAILED]:

@@ -4,6 +4,8 @@
   ``reference``) → PNG at the upload's full resolution.
 - ``POST /api/postprocess`` (multipart ``image`` = a colorized PNG, ``saturation``, ``vibrance``) → PNG;
   lets the page adjust colour without re-running the network.
+- ``POST /api/colorize-video`` (multipart ``video``, ``model``, ``temporal``, ``crf``, optional ``reference``)
+  → mp4 (``chromalab.web.video_api``).
 - ``GET /api/models``, ``GET /api/runs`` (leaderboard rows), ``GET /health``.
 
 Limits: uploads over ``max_upload_bytes`` or ``max_pixels`` → 413; not an image → 415; unknown model →
@@ -44,6 +46,8 @@ class WebSettings:
     queue_size: int = 8
     device: str = "cpu"
     extra_models: dict[str, Path] = field(default_factory=dict)  # name → model folder (tests, embedding)
+    max_video_seconds: float = 120.0
+    max_video_pixels: int = 1920 * 1088
 
 
 class Busy(Exception):
@@ -150,6 +154,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         check_params(saturation, vibrance)
         rgb = await read_image(image, "image")
         return png(await pool.run(adjust_colour, rgb, saturation, vibrance))
+
+    from chromalab.web.video_api import add_video_routes
+
+    add_video_routes(app, settings, store, pool, read_image)
 
     @app.exception_handler(Busy)
     async def busy_handler(request: Request, exc: Busy):

@@ -1,0 +1,156 @@
+"""Video evaluation: colour videos made grey, colorized with temporal consistency off and on, compared.
+
+Per frame: MAE, PSNR, ΔE2000 (every ``de_every``-th frame; it is the slow one) and colourfulness, from
+``chromalab.evaluation.metrics``. Over time:
+
+- warping error (Lai et al., ECCV 2018): flow on the *input* frames, occlusion mask from the
+  forward/backward check, ``mean_t Σ M·‖O_{t−1} − warp(O_t)‖² / Σ M`` on RGB in [0, 1]. Lower = steadier.
+- CDC (TCVC, Liu et al. 2021): Jensen–Shannon divergence of 256-bin per-channel histograms between frames
+  t and t+d, d ∈ {1, 2, 4}, weighted 1/3 each. No flow, no truth.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from chromalab.core import lab
+from chromalab.evaluation import metrics
+from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.temporal import dis_flow, flow_tensor
+from chromalab.inference.video import VideoColorizer, read_frames
+from chromalab.ops.flow import backward_warp, occlusion_mask
+from chromalab.ops.histogram import channel_histograms, js_divergence
+
+VIDEO_METRICS = ("fps", "warping_error", "warping_error_ab", "cdc", "colourfulness", "mae", "psnr", "delta_e2000")
+CDC_STEPS = (1, 2, 4)
+
+
+def _u8_to_tensor(frame: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255
+
+
+def grey_u8(frame: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB → ``(H, W)`` uint8 luma for the flow."""
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+
+
+def input_flows(frames: Sequence[np.ndarray], preset: int = cv2.DISOPTICAL_FLOW_PRESET_FAST
+                ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """For each consecutive pair (t−1, t): (flow on t−1 into t, mask of pixels that flow can be trusted)."""
+    dis = cv2.DISOpticalFlow_create(preset)
+    greys = [grey_u8(f) for f in frames]
+    out = []
+    for a, b in zip(greys, greys[1:], strict=False):
+        fw = flow_tensor(dis_flow(a, b, dis=dis))
+        bw = flow_tensor(dis_flow(b, a, dis=dis))
+        out.append((fw, occlusion_mask(fw, bw)))
+    return out
+
+
+def _ab(frame: np.ndarray) -> torch.Tensor:
+    return lab.rgb_to_lab(_u8_to_tensor(frame))[:, 1:] / 100
+
+
+def warping_error(outputs: Sequence[np.ndarray], flows: Sequence[tuple[torch.Tensor, torch.Tensor]],
+                  chroma_only: bool = False) -> float:
+    """Lai et al.'s warping error of uint8 RGB ``outputs`` given ``input_flows`` of the input frames.
+
+    ``chroma_only``: the same on Lab ab / 100 instead of RGB, so the lightness changes of the input itself
+    (noise, lighting, flow errors), which no colorizer can remove, do not hide the colour's own flicker."""
+    conv = _ab if chroma_only else _u8_to_tensor
+    errs = []
+    for (flow, mask), prev, cur in zip(flows, outputs, outputs[1:], strict=False):
+        warped, _ = backward_warp(conv(cur), flow)
+        sq = (conv(prev) - warped).pow(2).sum(1, keepdim=True)
+        errs.append(float((sq * mask).sum() / mask.sum().clamp_min(1)))
+    return float(np.mean(errs)) if errs else 0.0
+
+
+def cdc(outputs: Sequence[np.ndarray], steps: Sequence[int] = CDC_STEPS) -> float:
+    """Colour distribution consistency of uint8 RGB frames (mean over channels and frames, steps weighted
+    equally); lower = steadier colours."""
+    hists = [channel_histograms(_u8_to_tensor(f)[0]) for f in outputs]
+    per_step = []
+    for d in steps:
+        vals = [float(js_divergence(hists[t], hists[t + d]).mean()) for t in range(len(hists) - d)]
+        if vals:
+            per_step.append(float(np.mean(vals)))
+    return float(np.mean(per_step)) if per_step else 0.0
+
+
+def colorize_sequence(colorizer: Colorizer, frames: Sequence[np.ndarray], temporal: bool, batch: int = 8
+                      ) -> tuple[list[np.ndarray], float]:
+    """Colorized frames and the frames per second it took (model + temporal + upsampling)."""
+    vc = VideoColorizer(colorizer, temporal=temporal)
+    t0 = time.perf_counter()
+    out = list(vc.colorize_frames(frames, batch=batch))
+    return out, len(out) / max(time.perf_counter() - t0, 1e-9)
+
+
+def video_metrics(truth: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
+                  flows: Sequence[tuple[torch.Tensor, torch.Tensor]], de_every: int = 5) -> dict[str, float]:
+    """Every metric but fps for one colorized video against its colour original (uint8 frames)."""
+    rows: dict[str, list[float]] = {"mae": [], "psnr": [], "delta_e2000": [], "colourfulness": []}
+    for i, (o, t) in enumerate(zip(outputs, truth, strict=True)):
+        of, tf = o.astype(np.float32) / 255, t.astype(np.float32) / 255
+        rows["mae"].append(metrics.mae(of, tf))
+        rows["psnr"].append(metrics.psnr(of, tf))
+        rows["colourfulness"].append(metrics.colourfulness(of))
+        if de_every and i % de_every == 0:
+            rows["delta_e2000"].append(metrics.delta_e2000(of, tf))
+    res = {k: float(np.mean([x for x in v if np.isfinite(x)])) for k, v in rows.items() if v}
+    res["warping_error"] = warping_error(outputs, flows)
+    res["warping_error_ab"] = warping_error(outputs, flows, chroma_only=True)
+    res["cdc"] = cdc(outputs)
+    return res
+
+
+def evaluate_videos(models: Sequence[str | os.PathLike | Colorizer], videos: Sequence[str | os.PathLike],
+                    max_frames: int | None = 90, de_every: int = 5,
+                    log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Each model × video × temporal off/on; rows plus a mean per (model, temporal)."""
+    from chromalab.inference.load import load_colorizer
+
+    rows = []
+    for m in models:
+        col = m if isinstance(m, Colorizer) else load_colorizer(m)
+        name = getattr(col, "name", str(m))
+        for v in videos:
+            truth = list(read_frames(v, max_frames))
+            flows = input_flows(truth)
+            for temporal in (False, True):
+                outputs, fps = colorize_sequence(col, truth, temporal)
+                row = {"model": name, "video": Path(v).name, "temporal": temporal, "frames": len(truth),
+                       "size": f"{truth[0].shape[1]}x{truth[0].shape[0]}", "fps": fps,
+                       **video_metrics(truth, outputs, flows, de_every)}
+                rows.append(row)
+                if log:
+                    log(f"{name} {Path(v).name} temporal={'on' if temporal else 'off'}: {len(truth)} frames, "
+                        f"{fps:.1f} fps")
+    summary = []
+    for name in dict.fromkeys(r["model"] for r in rows):
+        for temporal in (False, True):
+            sel = [r for r in rows if r["model"] == name and r["temporal"] == temporal]
+            summary.append({"model": name, "video": "mean", "temporal": temporal,
+                            **{k: float(np.mean([r[k] for r in sel if k in r])) for k in VIDEO_METRICS
+                               if any(k in r for r in sel)}})
+    return {"rows": rows, "summary": summary}
+
+
+def format_video_table(report: dict[str, Any], metrics_: Sequence[str] = VIDEO_METRICS) -> str:
+    """A plain-text table: one line per (model, video, temporal) and the means."""
+    head = f"{'model':<12} {'video':<24} {'temporal':<8} " + " ".join(f"{m:>13}" for m in metrics_)
+    lines = [head, "-" * len(head)]
+    for r in [*report["rows"], *report["summary"]]:
+        cells = " ".join(f"{r[m]:>13.5g}" if m in r else f"{'-':>13}" for m in metrics_)
+        lines.append(f"{str(r['model'])[:12]:<12} {str(r['video'])[:24]:<24} {'on' if r['temporal'] else 'off':<8} "
+                     f"{cells}")
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""``POST /api/colorize-video``: an uploaded video in, ``<name>_color.mp4`` out.
+
+Same rules as photos: bodies over ``max_upload_bytes`` → 413 (the app's middleware), frames over
+``max_video_pixels`` or longer than ``max_video_seconds`` → 413 (checked from the headers before any
+decoding), not a usable video → 415, unknown model → 404, and the one inference queue (full → 503). The
+upload and the result live in a temp folder removed once the response is sent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, File, Form, HTTPException, UploadFile
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from chromalab.core.imageio import ImageError
+from chromalab.inference.reference import load_reference
+from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
+from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
+
+
+def add_video_routes(app: FastAPI, settings: Any, store: Any, pool: Any, read_image: Any) -> None:
+    @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}}})
+    async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
+                                      temporal: bool = Form(True), crf: int = Form(20),
+                                      reference: UploadFile | None = File(None)):
+        if not 0 <= crf <= 51:
+            raise HTTPException(422, "crf must be in [0, 51]")
+        use_ref = reference is not None and bool(reference.filename)
+        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
+            model = REFERENCE_MODEL
+        if model not in store.names():
+            raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
+        colorizer = await pool.run(store.get, model)
+        if use_ref and not colorizer.takes_reference:
+            raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        ref_rgb = None
+        if use_ref:
+            try:
+                ref_rgb = load_reference(await read_image(reference, "reference"))
+            except ImageError as e:
+                raise HTTPException(422, str(e)) from None
+        data = await video.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, f"video: upload over {settings.max_upload_bytes} bytes")
+        name = Path(video.filename or "video.mp4").name
+        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in VIDEO_SUFFIXES else ".mp4"
+        tmp = Path(tempfile.mkdtemp(prefix="chromalab-video-"))
+        try:
+            src = tmp / f"upload{suffix}"
+            src.write_bytes(data)
+            try:
+                info = probe_video(src)
+            except VideoError as e:
+                raise HTTPException(415, str(e).replace(str(src), "video")) from None
+            if info.width * info.height > settings.max_video_pixels:
+                raise HTTPException(413, f"video: {info.width}x{info.height} frames are over "
+                                         f"{settings.max_video_pixels} pixels")
+            if info.seconds is not None and info.seconds > settings.max_video_seconds:
+                raise HTTPException(413, f"video: {info.seconds:.1f} s is over {settings.max_video_seconds} s")
+
+            def work():
+                ref = colorizer.prepare_reference(ref_rgb) if ref_rgb is not None else None
+                return colorize_video(src, tmp / f"{Path(name).stem}_color.mp4", colorizer, temporal=temporal,
+                                      crf=crf, reference=ref)
+
+            try:
+                res = await pool.run(work)
+            except VideoError as e:
+                raise HTTPException(415, str(e).replace(str(src), "video")) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return FileResponse(res.dst, media_type="video/mp4" if res.dst.suffix == ".mp4" else "video/x-matroska",
+                            filename=res.dst.name, background=BackgroundTask(shutil.rmtree, tmp, True))
