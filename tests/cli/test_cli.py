@@ -96,6 +96,8 @@ def test_unknown_model_and_bad_set_are_one_line_errors(inputs, photo_dir, tmp_pa
     assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "nope" in res.stderr
     res = run("train", "--variant", "ae-unet-learned", "--data", photo_dir, "--out", tmp_path / "r", "--set", "width")
     assert res.exit_code == 1 and "key=value" in res.stderr
+    res = run("train", "--resume", "--out", tmp_path / "never-trained")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "nothing to resume" in res.stderr
 
 
 def test_train_and_evaluate_from_the_cli(photo_dir, tmp_path):

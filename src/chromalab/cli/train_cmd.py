@@ -19,7 +19,9 @@ def train_command(
     lr: float = typer.Option(2e-4, help="Learning rate."),
     seed: int = typer.Option(0),
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
-    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint."),
+    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint (saved every epoch)."),
+    deterministic: bool = typer.Option(False, help="Deterministic algorithms and seeded workers: same seed, "
+                                                   "same weights (slower)."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator: auto, cpu, gpu."),
     devices: str = typer.Option("auto", help="Lightning devices: auto, 1, 2, ..."),
     strategy: str = typer.Option("auto", help="Lightning strategy, e.g. ddp."),
@@ -37,6 +39,7 @@ def train_command(
     try:
         train(variant, data, out, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
               overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
-              devices=dev, strategy=strategy, precision=precision, num_workers=workers)
+              devices=dev, strategy=strategy, precision=precision, num_workers=workers,
+              deterministic=deterministic)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from chromalab.core import lab, rundir
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
-from chromalab.data.folder import resize_short
+from chromalab.data.folder import augment_rng, resize_short
 from chromalab.data.splits import file_hash, split_of
 from chromalab.models.io import save_model
 from chromalab.models.registry import apply_overrides, config_to_dict, get_config
@@ -67,7 +67,7 @@ class LabelledFolder(Dataset):
         img, label = self.items[i]
         s = self.size
         h, w = img.shape[-2:]
-        rng = random.Random() if self.augment else random.Random(i)
+        rng = augment_rng() if self.augment else random.Random(i)
         side = rng.randint(min(s, h, w), min(h, w)) if self.augment else min(h, w)
         y = rng.randint(0, h - side) if self.augment else (h - side) // 2
         x = rng.randint(0, w - side) if self.augment else (w - side) // 2
