@@ -144,3 +144,33 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(photo_dir, tmp_path):
     wa, wb = _weights(run), _weights(whole)
     assert max((wa[k] - wb[k]).abs().max().item() for k in wa) < 1e-6
     assert not list((run / "checkpoints").glob("*.tmp"))
+
+
+DDP_RUN = """
+import sys
+from chromalab.training.train import train
+
+train("ae-unet-learned", sys.argv[1], sys.argv[2], epochs=2, size=32, batch=4, overrides={"width": 4, "depth": 2},
+      progress=False, accelerator="cpu", devices=2, strategy="ddp", seed=0)
+"""
+
+
+@pytest.mark.slow
+def test_two_process_ddp_training_yields_one_valid_run_folder(photo_dir, tmp_path):
+    """Lightning's DDP launcher re-runs the script for rank 1, so the run goes through a script file."""
+    import os
+    import subprocess
+    import sys
+
+    script, run = tmp_path / "ddp_run.py", tmp_path / "ddp"
+    script.write_text(DDP_RUN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PL_TORCH_DISTRIBUTED_BACKEND": "gloo"}
+    res = subprocess.run([sys.executable, str(script), str(photo_dir), str(run)], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    meta = json.loads((run / "config.json").read_text())
+    assert meta["training"]["status"] == "finished" and meta["training"]["epochs_done"] == 2
+    assert [h["epoch"] for h in _history(run)] == [0, 1]
+    assert (run / "checkpoints" / "last.ckpt").is_file() and not list((run / "checkpoints").glob("*.tmp"))
+    model, _ = load_model(run)
+    assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)

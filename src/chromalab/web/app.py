@@ -51,7 +51,7 @@ class WebSettings:
     queue_size: int = 8
     device: str = "cpu"
     extra_models: dict[str, Path] = field(default_factory=dict)  # name → model folder (tests, embedding)
-    max_pixels_in_flight: int = 80_000_000  # decoded photos held at once, over all requests (memory bound)
+    max_pixels_in_flight: int = 40_000_000  # decoded photos held at once, over all requests (memory bound)
     pixel_wait_seconds: float = 60.0
     retry_after_seconds: int = 5
 
