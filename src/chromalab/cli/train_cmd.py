@@ -25,6 +25,7 @@ def train_command(
     accelerator: str = typer.Option("auto", help="Lightning accelerator: auto, cpu, gpu."),
     devices: str = typer.Option("auto", help="Lightning devices: auto, 1, 2, ..."),
     strategy: str = typer.Option("auto", help="Lightning strategy, e.g. ddp."),
+    num_nodes: int = typer.Option(1, help="Machines taking part (DDP under torchrun or SLURM; docs/training.md)."),
     precision: str = typer.Option(None, help="32-true, bf16-mixed, ... (default: bf16-mixed on GPU, 32 on CPU)."),
     workers: int = typer.Option(0, help="Data loader worker processes."),
 ) -> None:
@@ -40,6 +41,6 @@ def train_command(
         train(variant, data, out, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
               overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
               devices=dev, strategy=strategy, precision=precision, num_workers=workers,
-              deterministic=deterministic)
+              deterministic=deterministic, num_nodes=num_nodes)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))

@@ -89,7 +89,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
           devices: Any = "auto", strategy: str = "auto", precision: str | None = None, num_workers: int = 0,
           progress: bool = True, callbacks: list[L.Callback] | None = None,
           limit_train_batches: int | float | None = None, extra: dict[str, Any] | None = None,
-          deterministic: bool = False, checkpoint_minutes: float | None = 10.0) -> Path:
+          deterministic: bool = False, checkpoint_minutes: float | None = 10.0, num_nodes: int = 1) -> Path:
     """Train ``variant`` (or the recipe's) on the train split of ``data``; validate on its val split every epoch.
 
     ``recipe``: a name in ``training.recipe.RECIPES`` or a ``TrainRecipe`` (default: the variant family's);
@@ -186,7 +186,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     trainer = L.Trainer(
         default_root_dir=out, max_epochs=rec.epochs,
         max_time={"minutes": max_minutes} if max_minutes else None,
-        accelerator=accelerator, devices=devices, strategy=strategy, precision=precision,
+        accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy, precision=precision,
         # purge_step: TensorBoard drops what a crashed run logged after its checkpoint, so nothing is doubled
         logger=TensorBoardLogger(save_dir=out, name=rundir.TENSORBOARD, version="",
                                  purge_step=_checkpoint_step(last) if resume else None),
