@@ -28,6 +28,7 @@ def train_command(
     num_nodes: int = typer.Option(1, help="Machines taking part (DDP under torchrun or SLURM; docs/training.md)."),
     precision: str = typer.Option(None, help="32-true, bf16-mixed, ... (default: bf16-mixed on GPU, 32 on CPU)."),
     workers: int = typer.Option(0, help="Data loader worker processes."),
+    db: Path = typer.Option(Path("runs/chromalab.sqlite"), help="Registry the finished run is recorded in."),
 ) -> None:
     """Train a model on a folder of colour photos."""
     from chromalab.training.train import train
@@ -44,3 +45,7 @@ def train_command(
               deterministic=deterministic, num_nodes=num_nodes)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))
+    from chromalab.runs.registry import RunDB
+    with RunDB(db) as reg:
+        reg.import_run(out)
+    typer.echo(f"run {out} recorded in {db}", err=True)

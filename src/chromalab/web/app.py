@@ -54,6 +54,7 @@ class WebSettings:
     max_pixels_in_flight: int = 40_000_000  # decoded photos held at once, over all requests (memory bound)
     pixel_wait_seconds: float = 60.0
     retry_after_seconds: int = 5
+    db: Path | None = None  # run registry the leaderboard reads (default: runs_dir/chromalab.sqlite)
 
 
 # the page loads only its own script, style and images (blob: for results); the API docs page has its own
@@ -204,7 +205,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/api/runs")
     async def runs() -> dict[str, Any]:
-        return leaderboard_rows(settings.runs_dir)
+        return leaderboard_rows(settings.runs_dir, settings.db)
 
     @app.post("/api/colorize", responses={200: {"content": {"image/png": {}}}})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
