@@ -22,6 +22,10 @@ def test_health_models_and_openapi(client):
     assert "tiny" in names and "default" in names
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/colorize", "/api/models", "/api/runs", "/health", "/api/postprocess"} <= set(paths)
+    declared = paths["/api/colorize"]["post"]["responses"]
+    assert {"200", "400", "404", "413", "415", "422", "503"} <= set(declared)
+    assert declared["413"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert "Retry-After" in declared["503"]["headers"]
 
 
 def test_colorize_returns_full_size_png(client, grey_png):

@@ -30,6 +30,7 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
+from pydantic import BaseModel
 
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.version import __version__
@@ -63,6 +64,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
             "object-src 'none'; frame-ancestors 'none'")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API (FastAPI's own request-validation 422 aside)."""
+
+    detail: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    why = {400: "malformed multipart body", 404: "unknown model", 413: "upload over the byte or pixel limit",
+           415: "not an image", 422: "parameters out of range, or a reference the model cannot use",
+           503: "server busy (see the Retry-After header)"}
+    out: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody, "description": why[c]} for c in codes}
+    if 503 in out:
+        out[503]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+    return out
+
+
+IMAGE_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}, "description": "PNG"}}
 
 
 class BodyLimit:
@@ -207,7 +227,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def runs() -> dict[str, Any]:
         return leaderboard_rows(settings.runs_dir, settings.db)
 
-    @app.post("/api/colorize", responses={200: {"content": {"image/png": {}}}})
+    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **_errors(400, 404, 413, 415, 503)})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
                        reference: UploadFile | None = File(None)):
@@ -238,7 +258,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
             return Response(await pool.run(work), media_type="image/png")
 
-    @app.post("/api/postprocess", responses={200: {"content": {"image/png": {}}}})
+    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **_errors(400, 413, 415, 503)})
     async def postprocess(image: UploadFile = File(...), saturation: float = Form(1.0),
                           vibrance: float = Form(0.0)):
         check_params(saturation, vibrance)
