@@ -174,3 +174,17 @@ def test_two_process_ddp_training_yields_one_valid_run_folder(photo_dir, tmp_pat
     assert (run / "checkpoints" / "last.ckpt").is_file() and not list((run / "checkpoints").glob("*.tmp"))
     model, _ = load_model(run)
     assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)
+
+
+def test_trains_from_the_shards_of_a_built_dataset(photo_dir, tmp_path):
+    import shutil
+
+    from chromalab.data.build.build import build_dataset
+    ds = tmp_path / "ds"
+    build_dataset([str(photo_dir)], ds, size=64, min_side=32, shards=8)
+    assert list((ds / "shards").glob("train-*.tar"))
+    shutil.rmtree(ds / "images")  # only the shards remain: training must read them
+    run = train("ae-unet-learned", ds, tmp_path / "run", epochs=2, **TINY)
+    meta = json.loads((run / "config.json").read_text())["training"]
+    assert meta["format"] == "shards" and meta["train_images"] > 4 and meta["epochs_done"] == 2
+    assert [h["epoch"] for h in _history(run)] == [0, 1] and all("val/mae" in h for h in _history(run))

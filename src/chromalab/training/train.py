@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader
 from chromalab.core import rundir
 from chromalab.core.jsonio import write_json
 from chromalab.data.folder import EpochSampler, ImageFolder
+from chromalab.data.shards import ShardDataset
 from chromalab.models.io import CONFIG_NAME, WEIGHTS_NAME, read_meta
 from chromalab.models.registry import apply_overrides, config_from_dict, config_to_dict, get_config
 from chromalab.training.callbacks import DurableCheckpoint, FreezeEncoder, RunFolderCallback
@@ -75,6 +76,21 @@ def _resumed_recipe(meta: dict[str, Any], family: str) -> TrainRecipe:
     return TrainRecipe.from_dict({**recipe_for(family).to_dict(), **known, **meta.get("recipe", {})})
 
 
+def uses_shards(data: str | os.PathLike) -> bool:
+    """True for a built dataset with tar shards (``DATASET/shards/train-*.tar``)."""
+    return any(Path(data, "shards").glob("train-*.tar"))
+
+
+class ShardEpoch(L.Callback):
+    """Tells a ``ShardDataset`` the epoch before its data loader starts, for a new shard order and new crops."""
+
+    def __init__(self, dataset: ShardDataset):
+        self.dataset = dataset
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.dataset.set_epoch(trainer.current_epoch)
+
+
 def _checkpoint_step(path: Path) -> int:
     """The logger step a Lightning checkpoint stopped at (where TensorBoard resumes)."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
@@ -92,6 +108,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
           deterministic: bool = False, checkpoint_minutes: float | None = 10.0, num_nodes: int = 1) -> Path:
     """Train ``variant`` (or the recipe's) on the train split of ``data``; validate on its val split every epoch.
 
+    ``data``: a folder of photos, or a dataset built with shards (``DATASET/shards/``), streamed from them.
     ``recipe``: a name in ``training.recipe.RECIPES`` or a ``TrainRecipe`` (default: the variant family's);
     ``size``, ``batch``, ``epochs``, ``lr``, ``precision`` override it when given. ``overrides``: model config
     fields (``--set``); keys that are recipe fields instead change the recipe. ``callbacks``: extra Lightning
@@ -136,12 +153,22 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         raise ValueError("a folder of photos is needed (data)")
     L.seed_everything(seed, workers=True, verbose=False)  # workers=True: each loader worker seeded from it
     size, batch = rec.size, rec.batch
-    train_set = ImageFolder(data, "train", size=size)
-    val_set = ImageFolder(data, "val", size=size)
+    shards = uses_shards(data)
+    if shards:  # a dataset built with `chromalab data build --shards N`: stream its tar shards
+        train_set = ShardDataset(data, "train", size=size, seed=seed)
+        has_val = any(Path(data, "shards").glob("val-*.tar"))
+        val_set = ShardDataset(data, "val" if has_val else "train", size=size, shuffle=False)
+        facts = {"data_fingerprint": train_set.fingerprint(), "val_fingerprint": val_set.fingerprint(),
+                 "skipped_grey": 0, "skipped_bad": 0, "format": "shards"}
+    else:
+        train_set = ImageFolder(data, "train", size=size)
+        val_set = ImageFolder(data, "val", size=size)
+        if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
+            val_set = ImageFolder(data, "train", size=size, augment=False)
+        facts = {"data_fingerprint": train_set.index.fingerprint(), "val_fingerprint": val_set.index.fingerprint(),
+                 "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad)}
     if len(train_set) == 0:
         raise ValueError(f"{data}: no colour photos in the train split")
-    if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
-        val_set = ImageFolder(data, "train", size=size, augment=False)
     precision = rec.precision or default_precision(accelerator)
     device = "cuda" if (accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()) else "cpu"
     if not resume:
@@ -152,10 +179,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
             "overrides": {k: str(v) for k, v in (overrides or {}).items()},
             "recipe": rec.to_dict(),
             "training": {
-                "data": str(Path(data).resolve()), "data_fingerprint": train_set.index.fingerprint(),
-                "val_fingerprint": val_set.index.fingerprint(),
-                "train_images": len(train_set), "val_images": len(val_set),
-                "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad),
+                "data": str(Path(data).resolve()), **facts, "train_images": len(train_set), "val_images": len(val_set),
                 "size": size, "batch": batch, "lr": rec.lr, "seed": seed, "deterministic": deterministic,
                 "epochs": rec.epochs,
                 "max_minutes": max_minutes, "precision": precision, "device": device,
@@ -170,16 +194,22 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         meta["recipe"] = rec.to_dict()
     write_json(meta, cfg_path)
     log.info("%s: %d training photos, %d validation photos (%d grey skipped)", data, len(train_set),
-             len(val_set), len(train_set.index.skipped_grey))
+             len(val_set), facts["skipped_grey"])
     module = make_module(config, rec)
     if device == "cuda":
         module = module.to(memory_format=torch.channels_last)
-    loader = DataLoader(train_set, batch_size=min(batch, len(train_set)), sampler=EpochSampler(len(train_set), seed),
-                        drop_last=True, num_workers=num_workers, persistent_workers=num_workers > 0)
+    if shards:  # an iterable dataset: no sampler; ShardEpoch hands it the epoch (fresh workers see it)
+        loader = DataLoader(train_set, batch_size=min(batch, len(train_set)), drop_last=True, num_workers=num_workers)
+    else:
+        loader = DataLoader(train_set, batch_size=min(batch, len(train_set)),
+                            sampler=EpochSampler(len(train_set), seed), drop_last=True, num_workers=num_workers,
+                            persistent_workers=num_workers > 0)
     val_loader = DataLoader(val_set, batch_size=min(batch, len(val_set)), num_workers=0)
     from lightning.pytorch.loggers import TensorBoardLogger
     ckpt = DurableCheckpoint(out / rundir.CHECKPOINTS, every_minutes=checkpoint_minutes)
     extra_callbacks = list(callbacks or [])
+    if shards:
+        extra_callbacks.append(ShardEpoch(train_set))
     if rec.frozen_encoder_epochs != 0 and hasattr(module.net, "encoder"):
         extra_callbacks.append(FreezeEncoder(rec))
     was_deterministic = torch.are_deterministic_algorithms_enabled()
