@@ -186,3 +186,11 @@ def test_pixel_budget_bounds_pixels_in_flight():
 
     peak, order = asyncio.run(scenario())
     assert peak <= 100 and sorted(order) == ["a", "b", "c", "huge"]
+
+
+def test_docs_page_works_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "http" not in page.text.replace(client.base_url.host, "")
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text
+    js = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000

@@ -61,9 +61,8 @@ class WebSettings:
 # the page loads only its own script, style and images (blob: for results); the API docs page has its own
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "object-src 'none'; frame-ancestors 'none'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")  # Swagger UI's inline bootstrap
 
 
 class ErrorBody(BaseModel):
@@ -95,7 +94,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        docs = scope.get("path", "").startswith(("/docs", "/redoc"))
+        docs = scope.get("path", "") == "/docs"
 
         async def send_with_csp(message):
             if message["type"] == "http.response.start":
@@ -147,6 +146,22 @@ class PixelBudget:
                 self._cond.notify_all()
 
 
+def mount_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI served from the installed ``swagger-ui-bundle`` package: FastAPI's default page
+    loads it from a CDN, so it was blank offline (and under a strict CSP)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="chromalab API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+
 def image_pixels(data: bytes) -> int:
     """Pixels of an encoded image from its header alone (0 if unreadable: decoding will say why)."""
     try:
@@ -180,8 +195,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
     store = ModelStore(discover_models(settings.runs_dir, settings.extra_models), device=settings.device)
     pool = InferencePool(settings.workers, settings.queue_size)
-    app = FastAPI(title="chromalab", version=__version__,
+    app = FastAPI(title="chromalab", version=__version__, docs_url=None, redoc_url=None,
                   description="Colorize black-and-white photos; compare colorizers.")
+    mount_docs(app)
     app.state.settings, app.state.store, app.state.pool = settings, store, pool
 
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
