@@ -94,18 +94,49 @@ def test_unreadable_folder_is_reported(tiny_run, inputs, tmp_path, monkeypatch):
 def test_unknown_model_and_bad_set_are_one_line_errors(inputs, photo_dir, tmp_path):
     res = run("colorize", inputs, "--model", "nope", "--out", tmp_path / "o")
     assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "nope" in res.stderr
-    res = run("train", "--variant", "ae-unet-learned", "--data", photo_dir, "--out", tmp_path / "r", "--set", "width")
+    res = run("train", "--variant", "ae-unet-learned", "--data", photo_dir, "--out", tmp_path / "r", "--set", "width",
+              "--db", tmp_path / "reg.sqlite")
     assert res.exit_code == 1 and "key=value" in res.stderr
+    res = run("train", "--resume", "--out", tmp_path / "never-trained")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "nothing to resume" in res.stderr
 
 
 def test_train_and_evaluate_from_the_cli(photo_dir, tmp_path):
-    run_dir = tmp_path / "run"
+    run_dir, db = tmp_path / "run", tmp_path / "reg.sqlite"
     res = run("train", "--variant", "ae-plain-interp", "--data", photo_dir, "--out", run_dir, "--size", "32",
-              "--batch", "4", "--epochs", "1", "--set", "width=4", "--set", "depth=2")
+              "--batch", "4", "--epochs", "1", "--set", "width=4", "--set", "depth=2", "--db", db)
     assert res.exit_code == 0, res.output
-    res = run("evaluate", run_dir, "--data", photo_dir, "--split", "all", "--size", "32")
+    res = run("evaluate", run_dir, "--data", photo_dir, "--split", "all", "--size", "32", "--db", db)
     assert res.exit_code == 0, res.output
     assert "no-colour" in res.stdout and (run_dir / "evaluation.json").is_file()
+
+
+def test_readme_flow_evaluate_several_then_report_and_web_show_them_all(tiny_run, photo_dir, tmp_path):
+    """`evaluate runs/a runs/b` → `runs import` → `report`: used to end in an empty leaderboard."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from chromalab.runs.registry import RunDB
+    from chromalab.web import WebSettings, create_app
+    runs, db = tmp_path / "runs", tmp_path / "runs" / "chromalab.sqlite"
+    for name in ("a", "b"):
+        shutil.copytree(tiny_run, runs / name)
+    res = run("evaluate", runs / "a", runs / "b", "default", "--data", photo_dir, "--split", "test", "--size", "32",
+              "--db", db)
+    assert res.exit_code == 0, res.output
+    assert (runs / "a" / "evaluation.json").is_file() and (runs / "b" / "evaluation.json").is_file()
+    assert run("runs", "import", runs, "--db", db).exit_code == 0
+    with RunDB(db) as reg:
+        board = reg.leaderboard(["mae"])
+    assert sorted(r["model"] for r in board["rows"]) == ["a", "b", "default"] and board["baseline"]
+    res = run("report", "--db", db, "--out", tmp_path / "report.html", "--images", "1")
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "report.html").read_text()
+    assert all(f">{n}<" in html for n in ("a", "b", "default"))
+    with TestClient(create_app(WebSettings(runs_dir=runs))) as client:
+        page_board = client.get("/api/runs").json()
+    assert sorted(r["model"] for r in page_board["rows"]) == ["a", "b", "default"]  # the shipped default too
 
 
 def test_output_pixels_are_colour_for_a_trained_model(tiny_run, inputs, tmp_path):

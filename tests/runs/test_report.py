@@ -79,3 +79,28 @@ def test_report_opens_in_chromium(registry, tmp_path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert first and (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_models_worse_than_no_colour_are_marked_and_named_not_highlighted():
+    from chromalab.evaluation.metrics import LOWER_IS_BETTER, SHOWN
+    from chromalab.runs.report.html import leaderboard_table, svg_plot
+
+    def row(name, baseline, better):  # better: beats the baseline on every metric, else loses on every one
+        sign = (-1 if better else 1)
+        metrics = {m: {"mean": 0.5 + sign * (0.1 if LOWER_IS_BETTER.get(m, True) else -0.1), "min": 0.1, "max": 0.9}
+                   for m in SHOWN}
+        if baseline:
+            metrics = {m: {"mean": 0.5, "min": 0.1, "max": 0.9} for m in SHOWN}
+        return {"name": name, "family": "ae", "baseline": baseline, "domain": None, "epochs": 1, "train_size": 1,
+                "crop": 32, "test_size": 3, "metrics": metrics}
+
+    group = {"rows": [row("good", False, True), row("awful", False, False), row("no-colour", True, False)]}
+    table = leaderboard_table(group)
+    assert "<b>awful</b> is worse than no colour on every metric" in table
+    directed = [m for m in SHOWN if m in LOWER_IS_BETTER]
+    assert table.count("class=worse") == len(directed) and table.count("class=best") == len(directed)
+    awful = table[table.index("data-v='awful'"):table.index("data-v='no-colour'")]
+    assert "class=best" not in awful  # the lone loser is not green
+    assert "class=scroll" in table
+    svg = svg_plot([{"name": "one-epoch", "epochs": [0], "series": {"val/mae": [0.2]}}], "val/mae")
+    assert "<svg" in svg and "epoch" in svg and "<path" in svg  # a single point still draws a marker

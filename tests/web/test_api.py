@@ -22,6 +22,10 @@ def test_health_models_and_openapi(client):
     assert "tiny" in names and "default" in names
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/colorize", "/api/models", "/api/runs", "/health", "/api/postprocess"} <= set(paths)
+    declared = paths["/api/colorize"]["post"]["responses"]
+    assert {"200", "400", "404", "413", "415", "422", "503"} <= set(declared)
+    assert declared["413"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert "Retry-After" in declared["503"]["headers"]
 
 
 def test_colorize_returns_full_size_png(client, grey_png):
@@ -92,6 +96,7 @@ def test_full_queue_answers_503(settings, grey_png):
         gate.set()
         t.join(10)
     assert second.status_code == 503 and "busy" in second.json()["detail"]
+    assert int(second.headers["retry-after"]) > 0
     assert results["first"].status_code == 200
 
 
@@ -115,3 +120,77 @@ def test_decoder_raising_not_implemented_is_415_not_500(client):
     register_broken_format()
     res = post(client, BROKEN_MAGIC + b"\0" * 64)
     assert res.status_code == 415 and "cannot decode" in res.json()["detail"]
+
+
+def test_chunked_upload_over_the_limit_is_cut_off_while_streaming(settings):
+    import asyncio
+
+    app = create_app(settings)
+    pulled, sent = [], []
+    chunk = b"--b\r\nContent-Disposition: form-data; name=image; filename=x.png\r\n\r\n" + b"x" * 16_384
+
+    async def receive():  # a chunked upload of 100 × 16 KiB with no Content-Length: only counting can stop it
+        pulled.append(1)
+        return {"type": "http.request", "body": chunk, "more_body": len(pulled) < 100}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/colorize", "raw_path": b"/api/colorize", "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"multipart/form-data; boundary=b"), (b"transfer-encoding", b"chunked")],
+             "client": ("127.0.0.1", 1), "server": ("testserver", 80), "app": app}
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 413
+    assert len(pulled) * len(chunk) < settings.max_upload_bytes + 64 * 1024 + 2 * len(chunk)  # stopped at the limit
+
+
+def test_pages_carry_a_content_security_policy_and_the_page_escapes(client):
+    from chromalab.web.app import STATIC
+    for path in ("/", "/health", "/static/app.js"):
+        csp = client.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "object-src 'none'" in csp
+    js = (STATIC / "app.js").read_text()
+    assert "innerHTML =" not in js and "textContent" in js
+
+
+def test_models_report_the_registry_family(client):
+    by_name = {m["name"]: m for m in client.get("/api/models").json()}
+    assert by_name["tiny"]["family"] == "ae"
+    assert by_name["default"]["family"] == "effnet"  # not the config class name
+
+
+def test_pixel_budget_bounds_pixels_in_flight():
+    import asyncio
+
+    from chromalab.web.app import Busy, PixelBudget
+
+    async def scenario():
+        budget, peak, order = PixelBudget(100), [0], []
+
+        async def job(name, px):
+            async with budget.hold(px, timeout=5):
+                peak[0] = max(peak[0], budget.held)
+                order.append(name)
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(job("a", 60), job("b", 60), job("c", 30), job("huge", 500))
+        async with budget.hold(100, timeout=1):
+            try:
+                async with budget.hold(1, timeout=0.05):
+                    raise AssertionError("held more than the budget")
+            except Busy:
+                pass
+        return peak[0], order
+
+    peak, order = asyncio.run(scenario())
+    assert peak <= 100 and sorted(order) == ["a", "b", "c", "huge"]
+
+
+def test_docs_page_works_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "http" not in page.text.replace(client.base_url.host, "")
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text
+    js = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000

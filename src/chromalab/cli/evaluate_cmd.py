@@ -16,11 +16,16 @@ def evaluate_command(
                                         "or folder of videos (made grey, colorized with temporal off and on)."),
     split: str = typer.Option("test", help="train, val, test or all."),
     size: int = typer.Option(256, help="Photos are scaled so the shorter side is this many pixels."),
-    out: Path = typer.Option(None, help="JSON file for per-image and summary metrics "
-                                        "(default: RUN_DIR/evaluation.json for one run folder)."),
+    out: Path = typer.Option(None, help="Also write the whole comparison to this JSON file."),
+    db: Path = typer.Option(Path("runs/chromalab.sqlite"), help="Registry the results are recorded in (what "
+                                                                 "`report` and the web leaderboard read)."),
     frames: int = typer.Option(90, min=2, help="Videos: evaluate the first this many frames of each."),
 ) -> None:
-    """Evaluate models against the truth and the "no colour" baseline; print a table, write JSON."""
+    """Evaluate models against the truth and the "no colour" baseline; print a table.
+
+    Every run folder evaluated gets RUN/evaluation.json, and every result goes into the registry (--db), so
+    `chromalab report` and the web page show it whatever the number of models. Videos: a table with temporal
+    colour consistency off and on."""
     from chromalab.cli.video_cmd import evaluate_videos, holds_videos
 
     if holds_videos(data):
@@ -28,13 +33,15 @@ def evaluate_command(
         return
     from chromalab.evaluation.evaluate import compare, format_table
 
-    if out is None and len(models) == 1 and Path(models[0]).is_dir():
-        out = Path(models[0]) / rundir.EVALUATION
     try:
         with progress_display() as progress:
             report = compare(models, data, split=split, size=size, out=out, progress=progress)
     except (ValueError, FileNotFoundError) as e:
         fail(str(e))
+    from chromalab.runs.registry import RunDB
+    with RunDB(db) as reg:
+        reg.record_report(report)
     typer.echo(format_table(report))
-    if out:
-        typer.echo(f"metrics written to {out}", err=True)
+    written = [str(Path(m) / rundir.EVALUATION) for m in models if (Path(m) / rundir.CONFIG).is_file()]
+    typer.echo(f"metrics written to {', '.join([*written, *([str(out)] if out else [])]) or 'no file'}; "
+               f"recorded in {db}", err=True)

@@ -16,6 +16,8 @@ def serve_command(
     queue: int = typer.Option(8, help="Images that may wait; beyond that the API answers 503."),
     max_upload_mb: float = typer.Option(25.0),
     max_megapixels: float = typer.Option(40.0),
+    db: Path = typer.Option(None, help="Run registry for the leaderboard (default: RUNS/chromalab.sqlite, else "
+                                       "runs/chromalab.sqlite if it exists)."),
 ) -> None:
     """Start the web demo and HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -24,7 +26,9 @@ def serve_command(
 
     if runs is not None and not runs.is_dir():
         fail(f"{runs}: not a folder")
-    settings = WebSettings(runs_dir=runs, workers=workers, queue_size=queue,
+    if db is None and runs is None and Path("runs/chromalab.sqlite").is_file():
+        db = Path("runs/chromalab.sqlite")
+    settings = WebSettings(runs_dir=runs, db=db, workers=workers, queue_size=queue,
                            max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=int(max_megapixels * 1e6))
     typer.echo(f"chromalab on http://{host}:{port}  (API docs: /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -23,12 +23,16 @@ def train_command(
     seed: int = typer.Option(0),
     set_: list[str] = typer.Option(None, "--set", help="Override a model config or recipe field: key=value "
                                    "(repeatable)."),
-    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint."),
+    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint (saved every epoch)."),
+    deterministic: bool = typer.Option(False, help="Deterministic algorithms and seeded workers: same seed, "
+                                                   "same weights (slower)."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator: auto, cpu, gpu."),
     devices: str = typer.Option("auto", help="Lightning devices: auto, 1, 2, ..."),
     strategy: str = typer.Option("auto", help="Lightning strategy, e.g. ddp."),
+    num_nodes: int = typer.Option(1, help="Machines taking part (DDP under torchrun or SLURM; docs/training.md)."),
     precision: str = typer.Option(None, help="32-true, bf16-mixed, ... (default: bf16-mixed on GPU, 32 on CPU)."),
     workers: int = typer.Option(0, help="Data loader worker processes."),
+    db: Path = typer.Option(Path("runs/chromalab.sqlite"), help="Registry the finished run is recorded in."),
 ) -> None:
     """Train a model on a folder of colour photos."""
     from lightning.pytorch.callbacks import RichProgressBar
@@ -44,6 +48,11 @@ def train_command(
         train(variant, data, out, recipe=recipe, size=size, batch=batch, epochs=epochs, max_minutes=max_minutes,
               overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
               devices=dev, strategy=strategy, precision=precision, num_workers=workers,
+              deterministic=deterministic, num_nodes=num_nodes,
               callbacks=[RichProgressBar()] if sys.stderr.isatty() else [])
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))
+    from chromalab.runs.registry import RunDB
+    with RunDB(db) as reg:
+        reg.import_run(out)
+    typer.echo(f"run {out} recorded in {db}", err=True)

@@ -18,6 +18,15 @@ from chromalab.core import lab
 CASCADE_ENV = "CHROMALAB_FACE_CASCADE"
 MAX_SIDE = 512  # detection runs on a grey copy at most this large
 _local = threading.local()
+_import_lock = threading.Lock()
+
+
+def _cv2():
+    """``import cv2`` under a lock: OpenCV's bootstrap is not thread-safe, and the builder's worker threads
+    importing it at once could see a half-initialised module without ``cv2.data`` ("no face cascade")."""
+    with _import_lock:
+        import cv2
+    return cv2
 
 
 def cascade_path() -> Path | None:
@@ -26,7 +35,7 @@ def cascade_path() -> Path | None:
     if env:
         return Path(env) if Path(env).is_file() else None
     try:
-        import cv2
+        cv2 = _cv2()
     except ImportError:
         return None
     base = getattr(getattr(cv2, "data", None), "haarcascades", None)
@@ -35,7 +44,7 @@ def cascade_path() -> Path | None:
 
 
 def _cascade(path: Path):
-    import cv2
+    cv2 = _cv2()
 
     cache = getattr(_local, "cascades", None)
     if cache is None:  # a CascadeClassifier is not safe to share between threads
@@ -52,7 +61,7 @@ def face_boxes(rgb: np.ndarray, cascade: Path | None = None, max_side: int = MAX
                ) -> list[tuple[int, int, int, int]]:
     """Frontal faces in ``rgb`` ``(H, W, 3)`` or grey ``(H, W)`` float in [0, 1], as (x, y, w, h) in the
     coordinates of a copy scaled to ``max_side``. ``cascade``: the file (default ``cascade_path()``)."""
-    import cv2
+    cv2 = _cv2()
 
     path = cascade or cascade_path()
     if path is None:

@@ -50,6 +50,34 @@ class FolderIndex:
         return hashlib.sha256("".join(sorted(self.hashes)).encode()).hexdigest()[:16]
 
 
+
+def augment_rng() -> random.Random:
+    """A crop/flip RNG drawn from torch's RNG, so that a seed (and Lightning's seeded workers) fixes the
+    augmentation: ``random.Random()`` seeds itself from the OS and made two runs with one seed differ."""
+    return random.Random(int(torch.randint(0, 2**62, (1,))))
+
+
+class EpochSampler(torch.utils.data.Sampler[tuple[int, int]]):
+    """A shuffle that depends only on ``(seed, epoch)``, yielding ``(index, key)`` pairs whose key seeds that
+    item's augmentation (``ImageFolder`` accepts them). Lightning calls ``set_epoch`` before each epoch, so a
+    resumed run draws the same order *and* crops for epoch N as an uninterrupted one, whatever the worker
+    count: ``RandomSampler`` and ``random.Random()`` drew from global RNGs whose state at epoch N depends on
+    everything that ran before (and on the OS, for ``random.Random()``)."""
+
+    def __init__(self, n: int, seed: int = 0):
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        key = self.seed * 1_000_003 + self.epoch
+        order = torch.randperm(self.n, generator=torch.Generator().manual_seed(key)).tolist()
+        return iter((i, key) for i in order)
+
 class ImageFolder(Dataset):
     """Colour photos under ``root`` (recursive) as ``(l_norm (1,S,S), ab_norm (2,S,S))`` pairs.
 
@@ -115,8 +143,13 @@ class ImageFolder(Dataset):
             crop = crop.flip(-1)
         return crop
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        rng = random.Random() if self.augment else random.Random(i)
+    def __getitem__(self, i: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Item ``i``; ``(i, key)`` (from ``EpochSampler``) makes its augmentation a function of ``key`` and ``i``."""
+        if isinstance(i, tuple):
+            i, key = i
+            rng = random.Random(key * 1_000_003 + i) if self.augment else random.Random(i)
+        else:
+            rng = augment_rng() if self.augment else random.Random(i)
         rgb = self._crop(self._cache[i], rng)
         l_norm, ab_norm = lab.rgb_to_network(rgb.clamp(0, 1))
         return l_norm[0], ab_norm[0]

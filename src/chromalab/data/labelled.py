@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 
 from chromalab.core import lab
 from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
-from chromalab.data.folder import resize_short
+from chromalab.data.folder import augment_rng, resize_short
 from chromalab.data.splits import file_hash, split_of
 
 
@@ -53,11 +53,18 @@ class LabelledFolder(Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, i: int | tuple[int, int]) -> tuple[torch.Tensor, int]:
+        """Item ``i``; ``(i, key)`` (from ``data.folder.EpochSampler``) makes its augmentation a function of both."""
+        key = None
+        if isinstance(i, tuple):
+            i, key = i
         img, label = self.items[i]
         s = self.size
         h, w = img.shape[-2:]
-        rng = random.Random() if self.augment else random.Random(i)
+        if not self.augment:
+            rng = random.Random(i)
+        else:
+            rng = random.Random(key * 1_000_003 + i) if key is not None else augment_rng()
         side = rng.randint(min(s, h, w), min(h, w)) if self.augment else min(h, w)
         y = rng.randint(0, h - side) if self.augment else (h - side) // 2
         x = rng.randint(0, w - side) if self.augment else (w - side) // 2

@@ -44,17 +44,40 @@ class ShardDataset(IterableDataset):
         if not self.shards:
             raise FileNotFoundError(f"{root}: no {split} shards (build with --shards N)")
         self.size, self.shuffle, self.seed = size, shuffle, seed
+        self.epoch = 0  # set before each epoch (training's ShardEpoch callback): new shard order and crops
+        self._count: int | None = None
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        """Samples in the split (counted once from the tar headers)."""
+        if self._count is None:
+            self._count = 0
+            for shard in self.shards:
+                with tarfile.open(shard) as tar:
+                    self._count += sum(1 for m in tar if m.name.endswith(".jpg"))
+        return self._count
+
+    def fingerprint(self) -> str:
+        """A short hash of the shard files (names and sizes): which data a run was trained on."""
+        import hashlib
+        h = hashlib.sha256()
+        for shard in self.shards:
+            h.update(f"{shard.name}:{shard.stat().st_size};".encode())
+        return h.hexdigest()[:16]
 
     def __iter__(self):
         # With DataLoader workers, every worker runs this loop: each keeps every n-th sample (the same shard
         # order in all of them, from the seed), so together they yield each sample exactly once.
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
-        rng = random.Random(self.seed)
+        key = self.seed * 1_000_003 + self.epoch if self.shuffle else self.seed
+        rng = random.Random(key)
         shards = list(self.shards)
         if self.shuffle:
             rng.shuffle(shards)
-        rng = random.Random(self.seed * 1000 + worker)  # crops and flips differ per worker
+        rng = random.Random(key * 1000 + worker)  # crops and flips differ per worker and per epoch
         n = -1
         for shard in shards:
             with tarfile.open(shard) as tar:

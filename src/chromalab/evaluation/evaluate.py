@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from chromalab.core import lab
+from chromalab.core import lab, rundir
 from chromalab.core.jsonio import write_json
 from chromalab.core.progress import ProgressFn, track
 from chromalab.data.folder import ImageFolder
@@ -51,11 +51,13 @@ def load_photos(data: str | os.PathLike, split: str = "test", size: int = 256) -
 
 def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.PathLike, split: str = "test",
             size: int = 256, out: str | os.PathLike | None = None, progress: ProgressFn | None = None,
-            baseline: bool = True) -> dict[str, Any]:
+            baseline: bool = True, write_runs: bool = True) -> dict[str, Any]:
     """Evaluate several models (run folders, shipped names or ``Colorizer`` objects) on the same photos.
 
     Returns ``{"dataset", "split", "size", "fingerprint", "results": [per model, baseline last]}``;
-    written as JSON to ``out`` if given.
+    written as JSON to ``out`` if given. ``write_runs``: every run folder evaluated also gets its own
+    ``evaluation.json`` (its row and the baseline), whatever the number of models, so the registry and the
+    report find the results where they look (``runs import`` used to find nothing after a comparison).
     """
     photos = load_photos(data, split, size)
     results = []
@@ -71,6 +73,14 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
               "fingerprint": photos.index.fingerprint(), "count": len(photos), "results": results}
     if out is not None:
         write_json(report, out)
+    if write_runs:
+        base = [r for r in results if r["name"] == BASELINE]
+        for res in results:
+            folder = Path(res["model_dir"]) if res.get("model_dir") else None
+            if folder is not None and (folder / rundir.CONFIG).is_file():
+                own = folder / rundir.EVALUATION
+                if out is None or Path(out).resolve() != own.resolve():
+                    write_json({**report, "results": [res, *base]}, own)
     return report
 
 

@@ -116,6 +116,51 @@ class RunDB:
                     self.add_evaluation(run_id, report, res)
         return run_id
 
+    def record_report(self, report: dict[str, Any]) -> list[int]:
+        """Record every result of an evaluation report (``evaluation.compare``): run folders are imported (and
+        get the evaluation), shipped or installed models by name become runs ``model:NAME``, the "no colour"
+        row the dataset's baseline. Returns the run ids, in the report's order (baseline left out)."""
+        ids = []
+        for res in report.get("results", []):
+            if res["name"] == "no-colour":
+                self.add_evaluation(self._baseline_id(report), report, res)
+                continue
+            where = Path(res["model_dir"]) if res.get("model_dir") else None
+            if where is not None and (where / rundir.CONFIG).is_file():
+                run_id = self.import_run(where)
+            else:
+                run_id = self._model_run(res["name"])
+            self.add_evaluation(run_id, report, res)
+            ids.append(run_id)
+        return ids
+
+    def _model_run(self, name: str) -> int:
+        """A registry row for an installed model (the shipped default, say), found by name."""
+        from chromalab.inference.store import installed_models
+        folder = installed_models().get(name)
+        meta = read_json(folder / rundir.CONFIG) if folder and (folder / rundir.CONFIG).is_file() else {}
+        t = meta.get("training", {})
+        return self._upsert_run({"name": name, "path": f"model:{name}", "family": _family(meta),
+                                 "variant": meta.get("variant"), "epochs": t.get("epochs_done"), "size": t.get("size"),
+                                 "train_images": t.get("train_images"), "status": t.get("status", "finished")})
+
+    def leaderboard(self, metrics: Iterable[str]) -> dict[str, Any]:
+        """Every evaluation in one table: ``{"columns", "rows": [{"model", "family", "dataset", "images",
+        metric: mean}], "baseline": row | None}`` sorted by mean MAE; the one source of the web page's board."""
+        metrics = list(metrics)
+        runs = {r["id"]: r for r in self.runs(include_baseline=True)}
+        rows, baseline = [], None
+        for e in self.evaluations(runs):
+            r = runs[e["run_id"]]
+            row = {"model": r["name"], "family": r["family"], "dataset": Path(e["dataset"] or "").name,
+                   "images": e["count"], **{m: e["summary"][m]["mean"] for m in metrics if m in e["summary"]}}
+            if r["family"] == "baseline":
+                baseline = baseline or row
+            else:
+                rows.append(row)
+        rows.sort(key=lambda row: row.get("mae", float("inf")))
+        return {"columns": metrics, "rows": rows, "baseline": baseline}
+
     def import_tree(self, root: str | os.PathLike, domain: str | None = None) -> list[int]:
         """Import a run folder, or every run folder below ``root`` (e.g. a sweep)."""
         root = Path(root)

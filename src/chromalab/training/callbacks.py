@@ -8,6 +8,8 @@ After every validation: ``last.safetensors`` always, ``model.safetensors`` when 
 from __future__ import annotations
 
 import math
+import os
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,18 @@ def grid_image(samples: list[torch.Tensor]) -> np.ndarray:
 
 
 class RunFolderCallback(L.Callback):
+    """Keeps the run folder current. The history row of epoch N is written when epoch N's *training* closes
+    (``on_train_epoch_end``), merged with that epoch's validation metrics: validation runs before the training
+    epoch ends, so writing at ``on_validation_end`` recorded the previous epoch's ``train/loss_epoch``.
+    ``monitor`` / ``mode``: the metric that picks the best epoch's weights (``min`` or ``max``)."""
+
     def __init__(self, run_dir: Path, monitor: str = "val/mae", mode: str = "min"):
         self.run_dir = Path(run_dir)
         self.monitor = monitor
         self.sign = 1.0 if mode == "min" else -1.0  # compare sign * value, lower is better
         self.t0 = time.time()
+        self._val: dict[str, float] = {}
+        self._val_epoch = -1
 
     def _update_config(self, **fields: Any) -> None:
         path = self.run_dir / rundir.CONFIG
@@ -53,14 +62,38 @@ class RunFolderCallback(L.Callback):
         if trainer.is_global_zero:
             self._update_config(status="running")
 
+    def on_train_start(self, trainer, pl_module):
+        # a resumed run redoes the epochs after its checkpoint: drop their rows (written before a crash)
+        if trainer.is_global_zero:
+            history = self._history()
+            kept = [h for h in history if h["epoch"] < trainer.current_epoch]
+            if len(kept) != len(history):
+                write_json({"epochs": kept}, self.run_dir / rundir.HISTORY)
+
     def on_validation_end(self, trainer, pl_module):
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
-        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.is_tensor(v) and v.numel() == 1}
+        self._val = {k: float(v) for k, v in trainer.callback_metrics.items()
+                     if k.startswith("val/") and torch.is_tensor(v) and v.numel() == 1}
+        self._val_epoch = trainer.current_epoch
+        samples = getattr(pl_module, "val_samples", None)
+        if samples:
+            epoch = trainer.current_epoch
+            save_rgb(grid_image(samples), self.run_dir / rundir.IMAGES / f"epoch_{epoch:03d}.png")
+            tb = getattr(trainer.logger, "experiment", None)
+            if hasattr(tb, "add_image"):
+                tb.add_image("val/grid", grid_image(samples), epoch, dataformats="HWC")
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        if not trainer.is_global_zero:
+            return
         epoch = trainer.current_epoch
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
+                   if not k.startswith("val/") and torch.is_tensor(v) and v.numel() == 1}
+        if self._val_epoch == epoch:
+            metrics.update(self._val)
         history = [h for h in self._history() if h["epoch"] != epoch]
         history.append({"epoch": epoch, "step": trainer.global_step, "wall_seconds": self._wall(), **metrics})
-        write_json({"epochs": history}, self.run_dir / rundir.HISTORY)
         net = pl_module.net
         save_weights(net, self.run_dir / rundir.LAST_WEIGHTS)
         value = metrics.get(self.monitor, self.sign * math.inf)
@@ -69,12 +102,7 @@ class RunFolderCallback(L.Callback):
             save_weights(net, self.run_dir / rundir.WEIGHTS)
             self._update_config(best_epoch=epoch, best={self.monitor: value})
         self._update_config(epochs_done=epoch + 1, wall_seconds=self._wall())
-        samples = getattr(pl_module, "val_samples", None)
-        if samples:
-            save_rgb(grid_image(samples), self.run_dir / "images" / f"epoch_{epoch:03d}.png")
-            tb = getattr(trainer.logger, "experiment", None)
-            if hasattr(tb, "add_image"):
-                tb.add_image("val/grid", grid_image(samples), epoch, dataformats="HWC")
+        write_json({"epochs": history}, self.run_dir / rundir.HISTORY)  # last: a row means the epoch is on disk
 
     def _wall(self) -> float:
         return round(self.wall_before + time.time() - self.t0, 2)
@@ -83,6 +111,81 @@ class RunFolderCallback(L.Callback):
         if trainer.is_global_zero:
             status = "interrupted" if trainer.interrupted else "finished"
             self._update_config(status=status, wall_seconds=self._wall())
+
+
+def rng_state() -> dict[str, Any]:
+    """The global RNG states, in types a ``weights_only`` checkpoint load accepts (no numpy arrays)."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+             "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)]}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+class DurableCheckpoint(L.Callback):
+    """``checkpoints/last.ckpt`` after every finished epoch and every ``every_minutes`` within long ones.
+
+    Written to a temporary file and moved into place with ``os.replace``, so a ``kill -9`` leaves either the
+    previous checkpoint or the new one, never half a file. Besides what Lightning saves (weights, optimiser,
+    schedulers, loop progress) it holds the RNG states, restored when the next epoch starts, so a resumed run
+    draws the same augmentations (and dropout) as an uninterrupted one; the data order is the sampler's
+    (``data.folder.EpochSampler``, a function of seed and epoch). A mid-epoch checkpoint resumes that epoch
+    from its start of data (Lightning cannot fast-forward a plain data loader): exact resumption is per epoch.
+
+    Placed before ``RunFolderCallback``: the checkpoint is on disk before the history row that announces the
+    epoch.
+    """
+
+    def __init__(self, dirpath: Path, every_minutes: float | None = 10.0):
+        self.dirpath = Path(dirpath)
+        self.every_seconds = every_minutes * 60 if every_minutes else None
+        self._last_save = time.monotonic()
+        self._pending_rng: dict[str, Any] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.dirpath / rundir.LAST_CHECKPOINT
+
+    def save(self, trainer: L.Trainer) -> None:
+        tmp = self.dirpath / (rundir.LAST_CHECKPOINT + ".tmp")
+        trainer.save_checkpoint(tmp)  # every rank takes part; rank 0 writes
+        if trainer.is_global_zero:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        trainer.strategy.barrier("durable_checkpoint")
+        self._last_save = time.monotonic()
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        self.save(trainer)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if self.every_seconds is None:
+            return
+        due = trainer.strategy.broadcast(time.monotonic() - self._last_save >= self.every_seconds)
+        if due:
+            self.save(trainer)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng": rng_state()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._pending_rng = state_dict.get("rng")
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        if self._pending_rng is not None:
+            set_rng_state(self._pending_rng)
+            self._pending_rng = None
 
 
 class FreezeEncoder(BaseFinetuning):

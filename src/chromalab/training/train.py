@@ -17,11 +17,12 @@ from torch.utils.data import DataLoader
 
 from chromalab.core import rundir
 from chromalab.core.jsonio import write_json
-from chromalab.data.folder import ImageFolder
+from chromalab.data.folder import EpochSampler, ImageFolder
 from chromalab.data.labelled import LabelledFolder
+from chromalab.data.shards import ShardDataset
 from chromalab.models.io import CONFIG_NAME, WEIGHTS_NAME, read_meta
 from chromalab.models.registry import apply_overrides, config_from_dict, config_to_dict, get_config
-from chromalab.training.callbacks import FreezeEncoder, RunFolderCallback
+from chromalab.training.callbacks import DurableCheckpoint, FreezeEncoder, RunFolderCallback
 from chromalab.training.effnet_module import EffnetColorizationModule
 from chromalab.training.gan_module import GanModule
 from chromalab.training.module import ColorizationModule
@@ -52,20 +53,30 @@ MODULES: dict[str, type[ColorizationModule]] = {  # model family → its Lightni
 }
 
 
-def colour_photos(data: str | os.PathLike, size: int, config: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
-    """Colorizers learn from colour photos: (L, ab) crops of the train split; the val split validates."""
-    train_set = ImageFolder(data, "train", size=size)
-    val_set = ImageFolder(data, "val", size=size)
+def colour_photos(data: str | os.PathLike, size: int, config: Any, seed: int = 0
+                  ) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Colorizers learn from colour photos: (L, ab) crops of the train split; the val split validates. A dataset
+    built with ``chromalab data build --shards N`` streams its tar shards instead."""
+    if uses_shards(data):
+        train_set = ShardDataset(data, "train", size=size, seed=seed)
+        has_val = any(Path(data, "shards").glob("val-*.tar"))
+        val_set = ShardDataset(data, "val" if has_val else "train", size=size, shuffle=False)
+        facts = {"data_fingerprint": train_set.fingerprint(), "val_fingerprint": val_set.fingerprint(),
+                 "skipped_grey": 0, "skipped_bad": 0, "format": "shards"}
+    else:
+        train_set = ImageFolder(data, "train", size=size)
+        val_set = ImageFolder(data, "val", size=size)
+        if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
+            val_set = ImageFolder(data, "train", size=size, augment=False)
+        facts = {"data_fingerprint": train_set.index.fingerprint(), "val_fingerprint": val_set.index.fingerprint(),
+                 "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad)}
     if len(train_set) == 0:
         raise ValueError(f"{data}: no colour photos in the train split")
-    if len(val_set) == 0:  # tiny folders: validate on (unaugmented) training photos rather than not at all
-        val_set = ImageFolder(data, "train", size=size, augment=False)
-    facts = {"data_fingerprint": train_set.index.fingerprint(), "val_fingerprint": val_set.index.fingerprint(),
-             "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad)}
     return train_set, val_set, config, {"training": facts}
 
 
-def labelled_photos(data: str | os.PathLike, size: int, config: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+def labelled_photos(data: str | os.PathLike, size: int, config: Any, seed: int = 0
+                    ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """Similarity networks learn to classify the sub-folders of ``data``; the head gets one output per class."""
     if not hasattr(config, "num_classes"):
         raise ValueError(f"{type(config).__name__} is not a trainable similarity network "
@@ -108,15 +119,39 @@ def _resumed_recipe(meta: dict[str, Any]) -> TrainRecipe:
     return TrainRecipe.from_dict({**recipe_for(meta.get("variant")).to_dict(), **known, **meta.get("recipe", {})})
 
 
+def uses_shards(data: str | os.PathLike) -> bool:
+    """True for a built dataset with tar shards (``DATASET/shards/train-*.tar``)."""
+    return any(Path(data, "shards").glob("train-*.tar"))
+
+
+class ShardEpoch(L.Callback):
+    """Tells a ``ShardDataset`` the epoch before its data loader starts, for a new shard order and new crops."""
+
+    def __init__(self, dataset: ShardDataset):
+        self.dataset = dataset
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.dataset.set_epoch(trainer.current_epoch)
+
+
+def _checkpoint_step(path: Path) -> int:
+    """The logger step a Lightning checkpoint stopped at (where TensorBoard resumes)."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+    loop = ckpt.get("loops", {}).get("fit_loop", {}).get("epoch_loop.state_dict", {})
+    return int(loop.get("_batches_that_stepped", ckpt.get("global_step", 0)))
+
+
 def train(variant: str | None, data: str | os.PathLike | None, out: str | os.PathLike, *,
           recipe: str | TrainRecipe | None = None, size: int | None = None, batch: int | None = None,
           epochs: int | None = None, max_minutes: float | None = None, overrides: dict[str, Any] | None = None,
           lr: float | None = None, seed: int = 0, resume: bool = False, accelerator: str = "auto",
           devices: Any = "auto", strategy: str = "auto", precision: str | None = None, num_workers: int = 0,
           progress: bool = True, callbacks: list[L.Callback] | None = None,
-          limit_train_batches: int | float | None = None, extra: dict[str, Any] | None = None) -> Path:
+          limit_train_batches: int | float | None = None, extra: dict[str, Any] | None = None,
+          deterministic: bool = False, checkpoint_minutes: float | None = 10.0, num_nodes: int = 1) -> Path:
     """Train ``variant`` (or the recipe's) on the train split of ``data``; validate on its val split every epoch.
 
+    ``data``: a folder of photos, or a dataset built with shards (``DATASET/shards/``), streamed from them.
     ``recipe``: a name in ``training.recipe.RECIPES`` or a ``TrainRecipe`` (default: the variant family's);
     ``size``, ``batch``, ``epochs``, ``lr``, ``precision`` override it when given. ``overrides``: model config
     fields (``--set``); keys that are recipe fields instead change the recipe. ``callbacks``: extra Lightning
@@ -125,18 +160,25 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
 
     Writes into ``out``: ``config.json`` (model config, recipe, how it was trained, inference settings),
     ``model.safetensors`` (best by ``val/mae``), ``last.safetensors``, ``history.json``, ``images/``,
-    TensorBoard logs in ``tb/`` and Lightning checkpoints in ``checkpoints/`` (for ``resume=True``). Returns ``out``.
+    TensorBoard logs in ``tb/`` and ``checkpoints/last.ckpt`` (for ``resume=True``), replaced atomically after
+    every epoch and every ``checkpoint_minutes`` within one. ``resume``: continue from that checkpoint at the
+    epoch and step it holds (optimiser, scheduler, RNG and data order restored); raises ``FileNotFoundError``
+    when the folder holds none. ``deterministic``: deterministic algorithms only (two runs with one seed give
+    the same weights; slower, and some CUDA ops refuse). Returns ``out``.
     """
     out = Path(out)
     cfg_path = out / CONFIG_NAME
+    last = out / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
     if resume:
-        if not cfg_path.is_file():
-            raise FileNotFoundError(f"{out}: nothing to resume (no {CONFIG_NAME})")
+        if not cfg_path.is_file() or not last.is_file():
+            missing = CONFIG_NAME if not cfg_path.is_file() else f"{rundir.CHECKPOINTS}/{rundir.LAST_CHECKPOINT}"
+            raise FileNotFoundError(f"{out}: nothing to resume (no {missing}); start a new run without --resume")
         meta = read_meta(out)
         config = config_from_dict(meta["model"])
         changes = {"epochs": epochs, "precision": precision}
         rec = _resumed_recipe(meta).replace(**{k: v for k, v in changes.items() if v is not None})
         seed = meta["training"]["seed"]
+        deterministic = deterministic or bool(meta["training"].get("deterministic"))
         data = data or meta["training"]["data"]
     else:
         if cfg_path.exists() and (out / WEIGHTS_NAME).exists():
@@ -152,9 +194,10 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         config = apply_overrides(base, {**dict(rec.model), **model_sets})
     if data is None:
         raise ValueError("a folder of photos is needed (data)")
-    L.seed_everything(seed, workers=True, verbose=False)
+    L.seed_everything(seed, workers=True, verbose=False)  # workers=True: each loader worker seeded from it
     size, batch = rec.size, rec.batch
-    train_set, val_set, config, facts = DATASETS.get(config.family, colour_photos)(data, size, config)
+    train_set, val_set, config, facts = DATASETS.get(config.family, colour_photos)(data, size, config, seed)
+    shards = isinstance(train_set, ShardDataset)
     precision = rec.precision or default_precision(accelerator)
     device = "cuda" if (accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()) else "cpu"
     if not resume:
@@ -167,7 +210,8 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
             "training": {
                 "data": str(Path(data).resolve()), **facts.get("training", {}),
                 "train_images": len(train_set), "val_images": len(val_set),
-                "size": size, "batch": batch, "lr": rec.lr, "seed": seed, "epochs": rec.epochs,
+                "size": size, "batch": batch, "lr": rec.lr, "seed": seed, "deterministic": deterministic,
+                "epochs": rec.epochs,
                 "max_minutes": max_minutes, "precision": precision, "device": device,
                 "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
                 "versions": versions(), "status": "created", "epochs_done": 0,
@@ -184,30 +228,39 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     module = make_module(config, rec)
     if device == "cuda":
         module = module.to(memory_format=torch.channels_last)
-    loader = DataLoader(train_set, batch_size=min(batch, len(train_set)), shuffle=True, drop_last=True,
-                        num_workers=num_workers, persistent_workers=num_workers > 0)
+    if shards:  # an iterable dataset: no sampler; ShardEpoch hands it the epoch (fresh workers see it)
+        loader = DataLoader(train_set, batch_size=min(batch, len(train_set)), drop_last=True, num_workers=num_workers)
+    else:
+        loader = DataLoader(train_set, batch_size=min(batch, len(train_set)),
+                            sampler=EpochSampler(len(train_set), seed), drop_last=True, num_workers=num_workers,
+                            persistent_workers=num_workers > 0)
     val_loader = DataLoader(val_set, batch_size=min(batch, len(val_set)), num_workers=0)
-    from lightning.pytorch.callbacks import ModelCheckpoint
     from lightning.pytorch.loggers import TensorBoardLogger
-    ckpt = ModelCheckpoint(dirpath=out / rundir.CHECKPOINTS, filename="epoch{epoch:03d}", save_last=True,
-                           save_top_k=0, auto_insert_metric_name=False)
+    ckpt = DurableCheckpoint(out / rundir.CHECKPOINTS, every_minutes=checkpoint_minutes)
     extra_callbacks = list(callbacks or [])
+    if shards:
+        extra_callbacks.append(ShardEpoch(train_set))
     if rec.frozen_encoder_epochs != 0 and hasattr(module.net, "encoder"):
         extra_callbacks.append(FreezeEncoder(rec))
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
     trainer = L.Trainer(
         default_root_dir=out, max_epochs=rec.epochs,
         max_time={"minutes": max_minutes} if max_minutes else None,
-        accelerator=accelerator, devices=devices, strategy=strategy, precision=precision,
-        logger=TensorBoardLogger(save_dir=out, name="tb", version=""),
-        callbacks=[ckpt, RunFolderCallback(out, *module.monitor), *extra_callbacks],
+        accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy, precision=precision,
+        # purge_step: TensorBoard drops what a crashed run logged after its checkpoint, so nothing is doubled
+        logger=TensorBoardLogger(save_dir=out, name=rundir.TENSORBOARD, version="",
+                                 purge_step=_checkpoint_step(last) if resume else None),
+        callbacks=[ckpt, RunFolderCallback(out, *module.monitor), *extra_callbacks], enable_checkpointing=False,
         enable_progress_bar=progress and any(isinstance(c, ProgressBar) for c in extra_callbacks),
         enable_model_summary=False, log_every_n_steps=1, num_sanity_val_steps=0,
-        limit_train_batches=limit_train_batches, deterministic=False,
+        limit_train_batches=limit_train_batches, deterministic=deterministic,
     )
-    last = out / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*does not have many workers.*")
-        warnings.filterwarnings("ignore", ".*number of training batches.*")
-        trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume and last.exists() else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*does not have many workers.*")
+            warnings.filterwarnings("ignore", ".*number of training batches.*")
+            trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
+    finally:  # Lightning switches the flag process-wide; leave the caller's setting as it was
+        torch.use_deterministic_algorithms(was_deterministic)
     log.info("run saved in %s", out)
     return out

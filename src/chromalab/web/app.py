@@ -8,14 +8,20 @@
   → mp4 (``chromalab.web.video_api``).
 - ``GET /api/models``, ``GET /api/runs`` (leaderboard rows), ``GET /health``.
 
-Limits: uploads over ``max_upload_bytes`` or ``max_pixels`` → 413; not an image → 415; unknown model →
-404; inference runs in a thread pool off the event loop, and when ``workers + queue_size`` jobs are
-already waiting → 503. Errors are JSON ``{"detail": "..."}``.
+Limits: uploads over ``max_upload_bytes`` → 413, counted while the body streams (a chunked upload with no
+``Content-Length`` is cut off at the limit, not spooled whole first); images over ``max_pixels`` → 413; not an
+image → 415; unknown model → 404. Inference runs in a thread pool off the event loop; when ``workers +
+queue_size`` jobs are already waiting → 503 with ``Retry-After``. Memory is bounded by *pixels* in flight, not
+only requests: a request holds its images' megapixels (read from the header, before decoding) from decoding
+to the encoded answer, and waits while ``max_pixels_in_flight`` are held by others (503 after
+``pixel_wait_seconds``). Errors are JSON ``{"detail": "..."}``. Every answer carries a Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +31,8 @@ from typing import Any
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from PIL import Image
+from pydantic import BaseModel
 
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.version import __version__
@@ -48,6 +56,123 @@ class WebSettings:
     extra_models: dict[str, Path] = field(default_factory=dict)  # name → model folder (tests, embedding)
     max_video_seconds: float = 120.0
     max_video_pixels: int = 1920 * 1088
+    max_pixels_in_flight: int = 40_000_000  # decoded photos held at once, over all requests (memory bound)
+    pixel_wait_seconds: float = 60.0
+    retry_after_seconds: int = 5
+    db: Path | None = None  # run registry the leaderboard reads (default: runs_dir/chromalab.sqlite)
+
+
+# the page loads only its own script, style and images (blob: for results); the API docs page has its own
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")  # Swagger UI's inline bootstrap
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API (FastAPI's own request-validation 422 aside)."""
+
+    detail: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    why = {400: "malformed multipart body", 404: "unknown model", 413: "upload over the byte or pixel limit",
+           415: "not an image", 422: "parameters out of range, or a reference the model cannot use",
+           503: "server busy (see the Retry-After header)"}
+    out: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody, "description": why[c]} for c in codes}
+    if 503 in out:
+        out[503]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+    return out
+
+
+IMAGE_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}, "description": "PNG"}}
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over ``limit`` bytes, by ``Content-Length`` at once or by counting the
+    chunks as they arrive (so a chunked upload never gets spooled past the limit), plus the CSP header."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        docs = scope.get("path", "") == "/docs"
+
+        async def send_with_csp(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
+                headers.append((b"content-security-policy", (DOCS_CSP if docs else CSP).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        length = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            response = JSONResponse({"detail": f"upload over {self.limit} bytes"}, status_code=413)
+            return await response(scope, receive, send_with_csp)
+        seen = 0
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, f"upload over {self.limit} bytes")
+            return message
+
+        await self.app(scope, counting_receive, send_with_csp)
+
+
+class PixelBudget:
+    """An asyncio semaphore counted in pixels: ``hold(n)`` waits until ``n`` more fit under ``capacity`` (an
+    image larger than the whole budget runs alone), then holds them until the block ends."""
+
+    def __init__(self, capacity: int):
+        self.capacity, self.held = capacity, 0
+        self._cond = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, pixels: int, timeout: float):
+        pixels = min(pixels, self.capacity)
+        async with self._cond:
+            try:
+                await asyncio.wait_for(self._cond.wait_for(lambda: self.held + pixels <= self.capacity), timeout)
+            except TimeoutError:
+                raise Busy() from None
+            self.held += pixels
+        try:
+            yield
+        finally:
+            async with self._cond:
+                self.held -= pixels
+                self._cond.notify_all()
+
+
+def mount_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI served from the installed ``swagger-ui-bundle`` package: FastAPI's default page
+    loads it from a CDN, so it was blank offline (and under a strict CSP)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="chromalab API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+
+def image_pixels(data: bytes) -> int:
+    """Pixels of an encoded image from its header alone (0 if unreadable: decoding will say why)."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size[0] * im.size[1]
+    except Exception:  # any decoder error: leave the message to the real decode
+        return 0
 
 
 class Busy(Exception):
@@ -74,21 +199,25 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
     store = ModelStore(discover_models(settings.runs_dir, settings.extra_models), device=settings.device)
     pool = InferencePool(settings.workers, settings.queue_size)
-    app = FastAPI(title="chromalab", version=__version__,
+    app = FastAPI(title="chromalab", version=__version__, docs_url=None, redoc_url=None,
                   description="Colorize black-and-white photos; compare colorizers.")
+    mount_docs(app)
     app.state.settings, app.state.store, app.state.pool = settings, store, pool
 
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 64 * 1024:
-            return JSONResponse({"detail": f"upload over {settings.max_upload_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    budget = PixelBudget(settings.max_pixels_in_flight)
+    app.state.pixel_budget = budget
 
-    async def read_image(upload: UploadFile, label: str):
+    async def read_bytes(upload: UploadFile, label: str) -> bytes:
         data = await upload.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"{label}: upload over {settings.max_upload_bytes} bytes")
+        return data
+
+    def hold_pixels(*datas: bytes):
+        return budget.hold(sum(image_pixels(d) for d in datas), settings.pixel_wait_seconds)
+
+    async def decode(data: bytes, label: str):
         try:
             return await pool.run(load_rgb_bytes, data, label, settings.max_pixels)
         except TooLargeError as e:
@@ -96,12 +225,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         except ImageError as e:
             raise HTTPException(415, str(e)) from None
 
+    async def read_image(upload: UploadFile, label: str):
+        return await decode(await read_bytes(upload, label), label)
+
     def check_params(saturation: float, vibrance: float) -> None:
         if not (0.0 <= saturation <= 4.0) or not (-1.0 <= vibrance <= 1.0):
             raise HTTPException(422, "saturation must be in [0, 4] and vibrance in [-1, 1]")
-
-    def png(rgb) -> Response:
-        return Response(encode_png(rgb), media_type="image/png")
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -119,12 +248,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/api/runs")
     async def runs() -> dict[str, Any]:
-        return leaderboard_rows(settings.runs_dir)
+        return leaderboard_rows(settings.runs_dir, settings.db)
 
-    @app.post("/api/colorize", responses={200: {"content": {"image/png": {}}}})
+    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **_errors(400, 404, 413, 415, 503)})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
                        reference: UploadFile | None = File(None)):
+        """Colorize ``image`` at its full resolution (PNG)."""
         check_params(saturation, vibrance)
         use_ref = reference is not None and bool(reference.filename)
         if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
@@ -134,26 +264,32 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         colorizer = await pool.run(store.get, model)
         if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
-        rgb = await read_image(image, "image")
-        ref = None
-        if use_ref:
-            try:
-                ref = load_reference(await read_image(reference, "reference"))
-            except ImageError as e:
-                raise HTTPException(422, str(e)) from None
+        data = await read_bytes(image, "image")
+        ref_data = await read_bytes(reference, "reference") if use_ref else b""
+        async with hold_pixels(data, ref_data):
+            rgb = await decode(data, "image")
+            ref = None
+            if use_ref:
+                try:
+                    ref = load_reference(await decode(ref_data, "reference"))
+                except ImageError as e:
+                    raise HTTPException(422, str(e)) from None
 
-        def work():
-            out = colorizer.colorize(rgb, reference=ref)
-            return adjust_colour(out, saturation, vibrance)
+            def work():
+                out = colorizer.colorize(rgb, reference=ref)
+                return encode_png(adjust_colour(out, saturation, vibrance))
 
-        return png(await pool.run(work))
+            return Response(await pool.run(work), media_type="image/png")
 
-    @app.post("/api/postprocess", responses={200: {"content": {"image/png": {}}}})
+    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **_errors(400, 413, 415, 503)})
     async def postprocess(image: UploadFile = File(...), saturation: float = Form(1.0),
                           vibrance: float = Form(0.0)):
         check_params(saturation, vibrance)
-        rgb = await read_image(image, "image")
-        return png(await pool.run(adjust_colour, rgb, saturation, vibrance))
+        data = await read_bytes(image, "image")
+        async with hold_pixels(data):
+            rgb = await decode(data, "image")
+            return Response(await pool.run(lambda: encode_png(adjust_colour(rgb, saturation, vibrance))),
+                            media_type="image/png")
 
     from chromalab.web.video_api import add_video_routes
 
@@ -161,6 +297,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.exception_handler(Busy)
     async def busy_handler(request: Request, exc: Busy):
-        return JSONResponse({"detail": "server busy: too many images waiting; try again shortly"}, status_code=503)
+        return JSONResponse({"detail": "server busy: too many images waiting; try again shortly"}, status_code=503,
+                            headers={"Retry-After": str(settings.retry_after_seconds)})
 
     return app

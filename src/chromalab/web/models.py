@@ -14,6 +14,7 @@ from chromalab.core.jsonio import read_json
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.load import load_colorizer
 from chromalab.inference.store import installed_models
+from chromalab.models.registry import family_of
 
 
 def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None = None) -> dict[str, Path]:
@@ -32,7 +33,7 @@ def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None 
 def describe(path: Path) -> dict[str, Any]:
     meta = read_json(path / rundir.CONFIG)
     t = meta.get("training", {})
-    return {"variant": meta.get("variant"), "family": meta.get("model", {}).get("kind"),
+    return {"variant": meta.get("variant"), "family": family_of(meta.get("model", {})),
             "epochs": t.get("epochs_done"), "train_size": t.get("size"), "status": t.get("status")}
 
 

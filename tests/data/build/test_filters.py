@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PIL import Image
 
 from chromalab.data.build.filters import dhash, hamming, is_black_or_flat, is_grey_or_sepia
@@ -33,3 +34,25 @@ def test_grey_and_sepia_are_flagged_colour_is_not():
 def test_black_and_flat_frames():
     assert is_black_or_flat(np.zeros((32, 32, 3))) and is_black_or_flat(np.full((32, 32, 3), 0.5))
     assert not is_black_or_flat(sample_rgb("chelsea", 64) / 255.0)
+
+
+@pytest.mark.parametrize("bits", [0, 3, 4, 6, 10])
+def test_dhash_index_agrees_with_a_plain_scan(bits):
+    import random
+
+    from chromalab.data.build.filters import DHashIndex, hamming
+    rng = random.Random(bits)
+    base = [rng.getrandbits(64) for _ in range(40)]
+    kept: list[int] = []
+    index = DHashIndex(bits)
+    for _ in range(1500):  # near copies of a few bases (flipped bits) and random hashes
+        h = rng.getrandbits(64)
+        if rng.random() < 0.7:
+            h = rng.choice(base)
+            for b in rng.sample(range(64), rng.randint(0, bits + 2)):
+                h ^= 1 << b
+        assert index.near(h) == any(hamming(h, k) <= bits for k in kept)
+        if not index.near(h):
+            index.add(h)
+            kept.append(h)
+    assert len(index) == len(kept)

@@ -31,7 +31,7 @@ from PIL import Image
 from chromalab.core import lab
 from chromalab.core.imageio import ImageError, atomic_write_bytes
 from chromalab.core.progress import ProgressFn
-from chromalab.data.build.filters import dhash, hamming, is_grey_or_sepia
+from chromalab.data.build.filters import DHashIndex, dhash, is_grey_or_sepia
 from chromalab.data.build.http import FetchError
 from chromalab.data.build.sources import Candidate, SourceOptions, iter_candidates
 from chromalab.data.faces import domain_of
@@ -122,7 +122,7 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
     old = _read_manifest(manifest)
     done = {r["key"] for r in old}
     kept_hashes = {r["hash"] for r in old if "hash" in r and "dropped" not in r}
-    kept_dhashes = [int(r["dhash"], 16) for r in old if "dhash" in r and "dropped" not in r]
+    kept_dhashes = DHashIndex(dedup_bits, [int(r["dhash"], 16) for r in old if "dhash" in r and "dropped" not in r])
     summary = BuildSummary()
     written = 0
 
@@ -151,7 +151,7 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
             jpeg = row.pop("_jpeg", None)
             if jpeg is not None:
                 d = int(row["dhash"], 16)
-                if row["hash"] in kept_hashes or any(hamming(d, k) <= dedup_bits for k in kept_dhashes):
+                if row["hash"] in kept_hashes or kept_dhashes.near(d):
                     row = {k: v for k, v in row.items() if k not in ("hash", "dhash", "split")} | {
                         "dropped": "near_duplicate"}
                 elif domain is not None and row["domain"] != domain:
@@ -162,7 +162,7 @@ def build_dataset(sources: list[str], out: str | os.PathLike, size: int = 512, m
                     atomic_write_bytes(jpeg, out / rel)  # the file first, then its manifest line
                     row["file"] = rel.as_posix()
                     kept_hashes.add(row["hash"])
-                    kept_dhashes.append(d)
+                    kept_dhashes.add(d)
             log.write(json.dumps(row) + "\n")
             log.flush()
             os.fsync(log.fileno())

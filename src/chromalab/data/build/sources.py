@@ -12,6 +12,7 @@ Source specs (``chromalab data build SOURCE...``):
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -91,10 +92,8 @@ def folder_source(root: Path, opts: SourceOptions, errors: list[str]) -> Iterato
             yield from video_source(p, opts, errors)
 
 
-def _thumb(rgb: np.ndarray) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    sy, sx = max(1, h // 32), max(1, w // 32)
-    return rgb[: h - h % sy, : w - w % sx].reshape(h // sy, sy, w // sx, sx, 3).mean((1, 3))
+def _to_float(rgb8: np.ndarray) -> np.ndarray:
+    return rgb8.astype(np.float32) / 255.0
 
 
 def video_source(path: Path, opts: SourceOptions, errors: list[str]) -> Iterator[Candidate]:
@@ -115,8 +114,10 @@ def video_source(path: Path, opts: SourceOptions, errors: list[str]) -> Iterator
         try:
             for frame in container.decode(stream):
                 t = float(frame.time if frame.time is not None else 0.0)
-                rgb = frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0
-                thumb = _thumb(rgb)
+                # decide on a 32×32 thumbnail scaled by libswscale; only frames kept for a look get converted
+                # to a full-size array (that conversion, done for every decoded frame, was most of the cost)
+                small = frame.reformat(width=32, height=32, format="rgb24", interpolation="AREA")
+                thumb = small.to_ndarray().astype(np.float32) / 255.0
                 cut = prev_thumb is not None and float(np.abs(thumb - prev_thumb).mean()) > opts.cut_threshold
                 prev_thumb = thumb
                 if not cut and t - last_sample_t < 1.0 / opts.fps:
@@ -124,14 +125,16 @@ def video_source(path: Path, opts: SourceOptions, errors: list[str]) -> Iterator
                 last_sample_t = t
                 key = f"video:{path}#t={t:.3f}"
                 meta = {"path": str(path), "time": round(t, 3), "scene_cut": cut}
-                if is_black_or_flat(rgb):
-                    yield Candidate(key, "video", (lambda x=rgb: x), meta, dropped="black_or_fade")
+                rgb8 = frame.to_ndarray(format="rgb24")
+                load = functools.partial(_to_float, rgb8)
+                if is_black_or_flat(load()):
+                    yield Candidate(key, "video", load, meta, dropped="black_or_fade")
                     continue
                 if kept_thumb is not None and float(np.abs(thumb - kept_thumb).mean()) < opts.dup_threshold:
-                    yield Candidate(key, "video", (lambda x=rgb: x), meta, dropped="duplicate_frame")
+                    yield Candidate(key, "video", load, meta, dropped="duplicate_frame")
                     continue
                 kept_thumb = thumb
-                yield Candidate(key, "video", (lambda x=rgb: x), meta)
+                yield Candidate(key, "video", load, meta)
         except Exception as e:  # a damaged stream: keep what was decoded
             errors.append(f"{path}: video decoding stopped ({str(e).splitlines()[0][:80]})")
 

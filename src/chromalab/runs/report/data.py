@@ -66,8 +66,12 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
             for f, t in truths:
                 hit = _find(by_stem, f.stem)
                 pics.append(encode_jpeg(_resize_to(load_rgb(hit), t.shape[:2])) if hit else None)
-        elif (Path(path) / rundir.WEIGHTS).is_file():
-            col = load_colorizer(path, device="cpu", work_size=max(512, 2 * size))
+        elif path.startswith("model:") or (Path(path) / rundir.WEIGHTS).is_file():  # installed, or a run folder
+            where = path.split(":", 1)[1] if path.startswith("model:") else path
+            try:
+                col = load_colorizer(where, device="cpu", work_size=max(512, 2 * size))
+            except (FileNotFoundError, KeyError, ValueError):  # an installed model no longer installed here
+                continue
             pics = [encode_jpeg(col.colorize(no_colour(t))) for _, t in truths]
         else:
             continue

@@ -21,10 +21,13 @@ table{border-collapse:collapse;font-size:.85rem;background:#fff;margin:.5rem 0 1
 th,td{padding:.25rem .5rem;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}
 th{cursor:pointer;background:#f0f0ec;position:sticky;top:0} th:first-child,td:first-child{text-align:left}
 tr.baseline td{color:#777;font-style:italic;background:#f6f6f6} td.best{font-weight:bold;color:#0a6}
+td.worse{background:#fde8e8;color:#a11} td.worse::after{content:" ✗";font-size:.7rem}
+.scroll{overflow-x:auto;max-width:100%} .warn{background:#fff4e5;border-left:4px solid #e69500;padding:.4rem .8rem}
 .mm{color:#888;font-size:.75rem}
 .grid{overflow-x:auto} .grid table td{padding:2px;text-align:center;vertical-align:top}
 .grid img{width:150px;display:block} .grid th{position:static;cursor:default;font-weight:normal;font-size:.75rem}
 .curves{display:flex;flex-wrap:wrap;gap:1rem} .curves figure{margin:0;background:#fff;padding:.5rem}
+.curves svg{width:460px;height:auto}
 .legend span{display:inline-block;margin-right:.8rem;font-size:.75rem} .legend i{display:inline-block;width:10px;
 height:10px;margin-right:3px}
 .dis{display:flex;flex-wrap:wrap;gap:1rem} .dis figure{margin:0;background:#fff;padding:.4rem;font-size:.75rem}
@@ -50,17 +53,60 @@ def _num(v: float | None, digits: int = 4) -> str:
     return "-" if v is None else f"{v:.{digits}g}"
 
 
+def _worse(value: float, than: float, metric: str) -> bool:
+    return value > than if metric in LOWER_BETTER else value < than
+
+
+def worse_than_no_colour(group: dict[str, Any]) -> dict[str, list[str]]:
+    """Model name → the metrics on which the "no colour" row (the grey photo itself) beats it (metrics with a
+    direction only: colourfulness has none)."""
+    base = next((r for r in group["rows"] if r["baseline"]), None)
+    if base is None:
+        return {}
+    out = {}
+    for r in group["rows"]:
+        if r["baseline"]:
+            continue
+        lost = [m for m in SHOWN if m in LOWER_IS_BETTER and m in r["metrics"] and m in base["metrics"]
+                and _worse(r["metrics"][m]["mean"], base["metrics"][m]["mean"], m)]
+        if lost:
+            out[r["name"]] = lost
+    return out
+
+
+def baseline_warning(group: dict[str, Any]) -> str:
+    """One paragraph, in words, naming the models that no colour at all beats (empty when none)."""
+    worse = worse_than_no_colour(group)
+    if not worse:
+        return ""
+    shown = [m for m in SHOWN if m in LOWER_IS_BETTER and any(m in r["metrics"] for r in group["rows"])]
+    every = [n for n, lost in worse.items() if len(lost) == len(shown)]
+    parts = [f"<b>{_e(n)}</b> ({', '.join(_e(m) for m in lost)})" for n, lost in worse.items() if n not in every]
+    text = []
+    if every:
+        text.append(f"{', '.join(f'<b>{_e(n)}</b>' for n in every)} "
+                    f"{'is' if len(every) == 1 else 'are'} worse than no colour on every metric: leaving the photo "
+                    "grey scores better.")
+    if parts:
+        text.append("Worse than no colour on some metrics: " + "; ".join(parts) + ".")
+    return f"<p class=warn>{' '.join(text)} Cells marked ✗ lose to the no-colour row.</p>"
+
+
 def leaderboard_table(group: dict[str, Any]) -> str:
     rows = group["rows"]
     models = [r for r in rows if not r["baseline"]]
+    worse = worse_than_no_colour(group)
     best = {}
-    for m in SHOWN:
-        vals = [r["metrics"][m]["mean"] for r in models if m in r["metrics"]]
+    for m in (m for m in SHOWN if m in LOWER_IS_BETTER):  # no "best" colourfulness: it has no direction
+        # the best of the models that at least beat leaving the photo grey
+        vals = [r["metrics"][m]["mean"] for r in models if m in r["metrics"] and m not in worse.get(r["name"], ())]
         if vals:
             best[m] = min(vals) if m in LOWER_BETTER else max(vals)
     head = ["model", "family", "epochs", "train photos", "crop px", "test photos"] + [
         f"{m} mean<br><span class=mm>min–max</span>" for m in SHOWN]
-    out = ["<table class=sortable><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"]
+    out = [baseline_warning(group),
+           "<div class=scroll><table class=sortable><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
+           + "</tr></thead><tbody>"]
     for r in rows:
         cells = [(r["name"], _e(r["name"])), (r["family"], _e(r["family"])), (r["epochs"] or "", _e(r["epochs"] or "")),
                  (r["train_size"] or "", _e(r["train_size"] or "")), (r["crop"] or "", _e(r["crop"] or "")),
@@ -71,11 +117,14 @@ def leaderboard_table(group: dict[str, Any]) -> str:
             if s is None:
                 tds += "<td data-v=''>-</td>"
                 continue
-            cls = " class=best" if not r["baseline"] and best.get(m) == s["mean"] else ""
+            if m in worse.get(r["name"], ()):
+                cls = " class=worse title='worse than no colour'"
+            else:
+                cls = " class=best" if not r["baseline"] and best.get(m) == s["mean"] else ""
             tds += (f"<td data-v='{s['mean']}'{cls}>{_num(s['mean'])} "
                     f"<span class=mm>{_num(s['min'], 3)}–{_num(s['max'], 3)}</span></td>")
         out.append(f"<tr class='{'baseline' if r['baseline'] else ''}'>{tds}</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -93,35 +142,44 @@ def picture_grid(pics: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def svg_plot(curves: list[dict[str, Any]], key: str, width: int = 420, height: int = 240) -> str:
-    lines = [(c["name"], c["epochs"], c["series"][key]) for c in curves if key in c["series"]]
-    pts = [(x, y) for _, xs, ys in lines for x, y in zip(xs, ys, strict=True) if y is not None]
-    if not pts:
+def run_colours(curves: list[dict[str, Any]]) -> dict[str, str]:
+    """One colour per run, the same in every plot and in the legend."""
+    return {c["name"]: PALETTE[i % len(PALETTE)] for i, c in enumerate(curves)}
+
+
+def svg_plot(curves: list[dict[str, Any]], key: str, colours: dict[str, str] | None = None) -> str:
+    """A matplotlib line plot of ``key`` per epoch for every run that logged it, as inline SVG (axes, ticks,
+    grid; markers, so a run with one epoch is a visible point rather than an invisible zero-length line)."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    colours = colours or run_colours(curves)
+    lines = [(c["name"], [(x, y) for x, y in zip(c["epochs"], c["series"][key], strict=True) if y is not None])
+             for c in curves if key in c["series"]]
+    lines = [(n, pts) for n, pts in lines if pts]
+    if not lines:
         return ""
-    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts) or 1
-    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-    y1 = y1 if y1 > y0 else y0 + 1e-6
-    pad = 36
-
-    def sx(x):
-        return pad + (x - x0) / max(x1 - x0, 1e-9) * (width - pad - 8)
-
-    def sy(y):
-        return height - pad + 8 - (y - y0) / (y1 - y0) * (height - pad - 8)
-
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "
-             f"aria-label='{_e(key)} per epoch'>",
-             f"<line x1='{pad}' y1='{height - pad + 8}' x2='{width - 8}' y2='{height - pad + 8}' stroke='#999'/>",
-             f"<line x1='{pad}' y1='8' x2='{pad}' y2='{height - pad + 8}' stroke='#999'/>",
-             f"<text x='{pad}' y='{height - 6}' font-size='10'>epoch {x0}</text>",
-             f"<text x='{width - 60}' y='{height - 6}' font-size='10'>epoch {x1}</text>",
-             f"<text x='2' y='14' font-size='10'>{y1:.3g}</text>",
-             f"<text x='2' y='{height - pad + 8}' font-size='10'>{y0:.3g}</text>"]
-    for i, (_, xs, ys) in enumerate(lines):
-        d = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys, strict=True) if y is not None)
-        parts.append(f"<polyline fill='none' stroke='{PALETTE[i % len(PALETTE)]}' stroke-width='1.5' points='{d}'/>")
-    parts.append("</svg>")
-    return f"<figure>{''.join(parts)}<figcaption>{_e(key)}</figcaption></figure>"
+    fig = Figure(figsize=(4.6, 2.8), dpi=100)
+    ax = fig.add_subplot()
+    for name, pts in lines:
+        xs, ys = zip(*pts, strict=True)
+        ax.plot(xs, ys, color=colours[name], marker="o", markersize=3.5, linewidth=1.4, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, color="#e5e5e5", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: small, selectable
+        fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+    return f"<figure role=img aria-label='{_e(key)} per epoch'>{svg}<figcaption>{_e(key)}</figcaption></figure>"
 
 
 def curves_section(curves: list[dict[str, Any]]) -> str:
@@ -129,9 +187,10 @@ def curves_section(curves: list[dict[str, Any]]) -> str:
         return "<p>No training histories.</p>"
     keys = [k for k in ("val/mae", "val/l1", "train/loss_epoch", "train/g_loss_epoch", "train/d_loss_epoch")
             if any(k in c["series"] for c in curves)]
-    legend = "".join(f"<span><i style='background:{PALETTE[i % len(PALETTE)]}'></i>{_e(c['name'])}</span>"
-                     for i, c in enumerate(curves))
-    return f"<div class=legend>{legend}</div><div class=curves>{''.join(svg_plot(curves, k) for k in keys)}</div>"
+    colours = run_colours(curves)
+    legend = "".join(f"<span><i style='background:{colours[c['name']]}'></i>{_e(c['name'])}</span>" for c in curves)
+    return (f"<div class=legend>{legend}</div>"
+            f"<div class=curves>{''.join(svg_plot(curves, k, colours) for k in keys)}</div>")
 
 
 def disagreement_section(group: dict[str, Any]) -> str:

@@ -10,11 +10,23 @@ async function errorText(resp) {
   try { return (await resp.json()).detail; } catch (e) { return resp.status + " " + resp.statusText; }
 }
 
+// Everything that comes from the server (run names, leaderboard fields, error messages) goes in as text
+// (textContent / option values), never through innerHTML: a run folder named <img onerror=...> stays a name.
+function el(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) node[k] = v;
+  return node;
+}
+
 async function loadModels() {
   const models = await (await fetch("/api/models")).json();
-  $("model").innerHTML = models.map((m) => `<option value="${m.name}">${m.name}</option>`).join("");
-  $("compare-models").innerHTML = models.map((m, i) =>
-    `<label><input type="checkbox" value="${m.name}" ${i < 3 ? "checked" : ""}> ${m.name}</label>`).join(" ");
+  $("model").replaceChildren(...models.map((m) => el("option", m.name, { value: m.name })));
+  $("compare-models").replaceChildren(...models.map((m, i) => {
+    const label = el("label");
+    label.append(el("input", null, { type: "checkbox", value: m.name, checked: i < 3 }), " " + m.name, " ");
+    return label;
+  }));
 }
 
 async function loadBoard() {
@@ -22,10 +34,17 @@ async function loadBoard() {
   if (!data.rows.length) { $("board").textContent = "No evaluated runs yet (chromalab evaluate RUN writes them)."; return; }
   const cols = data.columns;
   const fmt = (v) => (typeof v === "number" ? v.toPrecision(4) : (v ?? ""));
-  const row = (r, cls) => `<tr class="${cls}"><td>${r.model}</td><td>${r.dataset}</td>` +
-    cols.map((c) => `<td>${fmt(r[c])}</td>`).join("") + "</tr>";
-  $("board").innerHTML = `<table><tr><th>model</th><th>dataset</th>${cols.map((c) => `<th>${c}</th>`).join("")}</tr>` +
-    data.rows.map((r) => row(r, "")).join("") + (data.baseline ? row(data.baseline, "baseline") : "") + "</table>";
+  const row = (r, cls) => {
+    const tr = el("tr", null, { className: cls });
+    tr.append(el("td", r.model), el("td", r.dataset), ...cols.map((c) => el("td", fmt(r[c]))));
+    return tr;
+  };
+  const table = el("table");
+  const head = el("tr");
+  head.append(el("th", "model"), el("th", "dataset"), ...cols.map((c) => el("th", c)));
+  table.append(head, ...data.rows.map((r) => row(r, "")));
+  if (data.baseline) table.append(row(data.baseline, "baseline"));
+  $("board").replaceChildren(table);
 }
 
 function choose(file) {
@@ -82,20 +101,19 @@ function adjust() {
 
 async function compare() {
   const names = [...document.querySelectorAll("#compare-models input:checked")].map((i) => i.value);
-  $("compare-grid").innerHTML = "";
+  $("compare-grid").replaceChildren();
   for (const name of names) {
     const fig = document.createElement("figure");
-    fig.innerHTML = `<figcaption>${name}: working…</figcaption>`;
+    fig.replaceChildren(el("figcaption", `${name}: working…`));
     $("compare-grid").appendChild(fig);
     const form = new FormData();
     form.append("image", photo);
     form.append("model", name);
     const resp = await fetch("/api/colorize", { method: "POST", body: form });
-    if (!resp.ok) { fig.innerHTML = `<figcaption class="error">${name}: ${await errorText(resp)}</figcaption>`; continue; }
+    if (!resp.ok) { fig.replaceChildren(el("figcaption", `${name}: ${await errorText(resp)}`, { className: "error" })); continue; }
     const img = document.createElement("img");
     img.src = URL.createObjectURL(await resp.blob());
-    fig.innerHTML = `<figcaption>${name}</figcaption>`;
-    fig.prepend(img);
+    fig.replaceChildren(img, el("figcaption", name));
   }
 }
 
