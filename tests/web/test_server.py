@@ -77,3 +77,42 @@ def test_page_end_to_end_in_chromium(server, grey_png, tmp_path):
         page.screenshot(path=str(shots / "web.png"), full_page=True)
         browser.close()
     assert (shots / "web.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_hostile_run_names_are_shown_as_text_never_run(settings, tiny_run):
+    """A run folder named like an HTML tag must appear as text; its script must not run (escaping + CSP)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    hostile = "<img src=x onerror=alert(1)>"
+    shutil.copytree(tiny_run, settings.runs_dir / hostile, ignore=shutil.ignore_patterns("checkpoints", "tb"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    dialogs = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            response = page.goto(f"http://127.0.0.1:{port}")
+            assert "script-src 'self'" in response.headers.get("content-security-policy", "")
+            page.wait_for_selector("#model option", state="attached")
+            page.wait_for_timeout(1500)  # leaderboard and model list rendered
+            options = page.eval_on_selector_all("#model option", "els => els.map(e => e.textContent)")
+            injected = page.eval_on_selector_all("img[src='x']", "els => els.length")
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+    assert any(hostile in o for o in options)  # shown literally
+    assert injected == 0 and dialogs == []  # never parsed as HTML, never run

@@ -32,13 +32,13 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
-from pydantic import BaseModel
 
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.version import __version__
 from chromalab.inference.reference import load_reference
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.ops.colour import adjust_colour
+from chromalab.web.errors import error_responses
 from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
 
@@ -67,22 +67,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")  # Swagger UI's inline bootstrap
-
-
-class ErrorBody(BaseModel):
-    """Every error answer of the API (FastAPI's own request-validation 422 aside)."""
-
-    detail: str
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    why = {400: "malformed multipart body", 404: "unknown model", 413: "upload over the byte or pixel limit",
-           415: "not an image", 422: "parameters out of range, or a reference the model cannot use",
-           503: "server busy (see the Retry-After header)"}
-    out: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody, "description": why[c]} for c in codes}
-    if 503 in out:
-        out[503]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
-    return out
 
 
 IMAGE_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}, "description": "PNG"}}
@@ -250,7 +234,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def runs() -> dict[str, Any]:
         return leaderboard_rows(settings.runs_dir, settings.db)
 
-    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **_errors(400, 404, 413, 415, 503)})
+    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **error_responses(400, 404, 413, 415, 422, 503)})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
                        reference: UploadFile | None = File(None)):
@@ -281,7 +265,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
             return Response(await pool.run(work), media_type="image/png")
 
-    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **_errors(400, 413, 415, 503)})
+    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **error_responses(400, 413, 415, 422, 503)})
     async def postprocess(image: UploadFile = File(...), saturation: float = Form(1.0),
                           vibrance: float = Form(0.0)):
         check_params(saturation, vibrance)

@@ -21,10 +21,12 @@ from chromalab.core.imageio import ImageError
 from chromalab.inference.reference import load_reference
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
+from chromalab.web.errors import error_responses
 
 
 def add_video_routes(app: FastAPI, settings: Any, store: Any, pool: Any, read_image: Any) -> None:
-    @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}}})
+    @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
+                                               **error_responses(400, 404, 413, 415, 422, 503)})
     async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
                                       temporal: bool = Form(True), crf: int = Form(20),
                                       reference: UploadFile | None = File(None)):
