@@ -16,6 +16,8 @@ def serve_command(
     queue: int = typer.Option(8, help="Images that may wait; beyond that the API answers 503."),
     max_upload_mb: float = typer.Option(25.0),
     max_megapixels: float = typer.Option(40.0),
+    runtime: str = typer.Option("auto", help="What runs the networks: auto (ONNX Runtime where the model has "
+                                "model.onnx and onnxruntime is installed), torch or onnx."),
 ) -> None:
     """Start the web demo and HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -24,7 +26,7 @@ def serve_command(
 
     if runs is not None and not runs.is_dir():
         fail(f"{runs}: not a folder")
-    settings = WebSettings(runs_dir=runs, workers=workers, queue_size=queue,
+    settings = WebSettings(runs_dir=runs, workers=workers, queue_size=queue, runtime=runtime,
                            max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=int(max_megapixels * 1e6))
     typer.echo(f"chromalab on http://{host}:{port}  (API docs: /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -23,6 +23,7 @@ from torch import nn
 
 from chromalab.core import lab
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
+from chromalab.inference.runtime import TorchRunner
 from chromalab.inference.settings import InferenceSettings
 from chromalab.ops.colour import adjust_colour
 from chromalab.ops.upsample import guided_upsample
@@ -60,13 +61,22 @@ class Colorizer:
 
     takes_reference = False
 
-    def __init__(self, model: nn.Module, settings: InferenceSettings | None = None,
-                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model"):
-        self.model = model.to(device).eval()
+    def __init__(self, model: nn.Module | None, settings: InferenceSettings | None = None,
+                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model",
+                 runner: Any = None):
+        """``runner``: how the network runs (``chromalab.inference.runtime``); default PyTorch on ``model``.
+        ``model`` may be None when a runner is given (ONNX Runtime needs no torch model)."""
+        self.model = model.to(device).eval() if model is not None else None
+        self.runner = runner if runner is not None else TorchRunner(self.model)
         self.settings = settings or InferenceSettings()
         self.meta = meta or {}
         self.device = torch.device(device)
         self.name = name
+
+    @property
+    def runtime(self) -> str:
+        """``torch`` or ``onnx``: what runs the network."""
+        return self.runner.runtime
 
     @property
     def work_size(self) -> int:
@@ -74,11 +84,12 @@ class Colorizer:
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str | None = None,
-             work_size: int | None = None, weights: str | None = None) -> Colorizer:
-        """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``."""
+             work_size: int | None = None, weights: str | None = None, runtime: str | None = None) -> Colorizer:
+        """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``;
+        ``runtime``: ``torch``, ``onnx`` or ``auto`` (ONNX Runtime where the model has one)."""
         from chromalab.inference.load import load_colorizer
 
-        return load_colorizer(model, device=device, work_size=work_size, weights=weights)
+        return load_colorizer(model, device=device, work_size=work_size, weights=weights, runtime=runtime)
 
     def _check_reference(self, reference: Any) -> None:
         if reference is not None and not self.takes_reference:
@@ -86,7 +97,7 @@ class Colorizer:
 
     def run_model(self, l_norm: torch.Tensor, reference: Any = None) -> torch.Tensor:
         """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (no inference settings applied)."""
-        return self.model(l_norm)
+        return self.runner(l_norm)
 
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
