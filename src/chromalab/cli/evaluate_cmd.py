@@ -7,6 +7,7 @@ import typer
 from chromalab.cli.app import app, fail
 from chromalab.cli.progress import progress_display
 from chromalab.core import rundir
+from chromalab.core.extras import require
 
 
 @app.command("evaluate")
@@ -19,6 +20,7 @@ def evaluate_command(
                                         "(default: RUN_DIR/evaluation.json for one run folder)."),
 ) -> None:
     """Evaluate models against the truth and the "no colour" baseline; print a table, write JSON."""
+    require("train", "evaluation")
     from chromalab.evaluation.evaluate import compare, format_table
 
     if out is None and len(models) == 1 and Path(models[0]).is_dir():

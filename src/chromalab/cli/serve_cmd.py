@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.core.extras import require
 
 
 @app.command("serve")
@@ -20,6 +21,7 @@ def serve_command(
                                 "model.onnx and onnxruntime is installed), torch or onnx."),
 ) -> None:
     """Start the web demo and HTTP API (OpenAPI docs at /docs)."""
+    require("web", "the web server")
     import uvicorn
 
     from chromalab.web import WebSettings, create_app

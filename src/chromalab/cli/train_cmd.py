@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail, parse_sets
+from chromalab.core.extras import require
 
 
 @app.command("train")
@@ -31,6 +32,7 @@ def train_command(
     workers: int = typer.Option(0, help="Data loader worker processes."),
 ) -> None:
     """Train a model on a folder of colour photos."""
+    require("train", "training")
     from lightning.pytorch.callbacks import RichProgressBar
 
     from chromalab.training.train import train
