@@ -40,16 +40,50 @@ def working_copy(L: torch.Tensor, work_size: int) -> torch.Tensor | None:
     return F.interpolate(L, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="area")
 
 
+STRIP_PIXELS = 1 << 20  # full-resolution per-pixel steps run on row strips of about this many pixels
+
+
+def row_strips(h: int, w: int) -> range:
+    """Start rows of strips of ``strip_rows(w)`` rows covering ``h`` rows."""
+    return range(0, h, strip_rows(w))
+
+
+def strip_rows(w: int) -> int:
+    return max(1, STRIP_PIXELS // max(1, w))
+
+
 def image_l(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
     """A photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8) → L ``(1, 1, H, W)``.
 
-    Colour inputs give the L of their grey version."""
+    Colour inputs give the L of their grey version. Computed on row strips, so a 24-megapixel photo never has
+    a full-resolution float RGB copy (memory, and cache-friendlier)."""
     rgb = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
-    if rgb.ndim == 2:  # a plain grey array
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    if rgb.dtype == np.uint8:
-        rgb = rgb.astype(np.float32) / 255.0
-    return lab.grey_l(lab.image_to_tensor(rgb))
+    h, w = rgb.shape[:2]
+    L = torch.empty(1, 1, h, w)
+    rows = strip_rows(w)
+    for y in row_strips(h, w):
+        part = rgb[y:y + rows]
+        if part.ndim == 2:  # a plain grey array
+            part = np.repeat(part[..., None], 3, axis=2)
+        if part.dtype == np.uint8:
+            part = part.astype(np.float32) / 255.0
+        L[..., y:y + rows, :] = lab.grey_l(lab.image_to_tensor(part))
+    return L
+
+
+def finish(L: torch.Tensor, ab: torch.Tensor, saturation: float = 1.0, vibrance: float = 0.0,
+           as_uint8: bool = False) -> np.ndarray:
+    """Full-resolution L ``(1, 1, H, W)`` and ab ``(1, 2, H, W)`` → ``(H, W, 3)`` sRGB (float32, or uint8):
+    gamut fitting, colour adjustment and rounding, on row strips (all per pixel, so strips give the same
+    result as the whole photo, with one strip's temporaries instead of the photo's)."""
+    h, w = L.shape[-2:]
+    out = np.empty((h, w, 3), np.uint8 if as_uint8 else np.float32)
+    rows = strip_rows(w)
+    for y in row_strips(h, w):
+        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L[..., y:y + rows, :], ab[..., y:y + rows, :]))
+        rgb = adjust_colour(rgb, saturation, vibrance)
+        out[y:y + rows] = lab.to_uint8(rgb) if as_uint8 else rgb
+    return out
 
 
 class Colorizer:
@@ -140,12 +174,9 @@ class Colorizer:
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
         as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)
-        L = image_l(pil_to_rgb(image) if pil else image, max_pixels)
-        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, self.colorize_l(L, ref)))
-        rgb = adjust_colour(rgb, saturation, vibrance)
-        if not as_uint8:
-            return rgb
-        out = lab.to_uint8(rgb)
+        L = image_l(np.asarray(image) if pil and image.mode in ("L", "RGB") else pil_to_rgb(image) if pil else image,
+                    max_pixels)
+        out = finish(L, self.colorize_l(L, ref), saturation, vibrance, as_uint8)
         return PILImage.fromarray(out, "RGB") if pil else out
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,
