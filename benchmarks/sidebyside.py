@@ -79,9 +79,9 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
         print(" ".join(f"{r[c]:>14.3f}" if isinstance(r[c], float) else f"{str(r[c]):>14}" for c in columns))
 
 
-def write(name: str, payload: dict) -> Path:
+def write(name: str, payload: dict, note: str = SHARED_NOTE) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
-    out.write_text(json.dumps({**payload, "note": SHARED_NOTE}, indent=2) + "\n")
-    print(f"{SHARED_NOTE}\nwritten {out}")
+    out.write_text(json.dumps({**payload, "note": note}, indent=2) + "\n")
+    print(f"{note}\nwritten {out}")
     return out
