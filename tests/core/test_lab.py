@@ -46,3 +46,31 @@ def test_gamut_fit_leaves_in_gamut_pixels_alone():
     mask[0, 1, 2] = False
     assert torch.allclose(rgb.permute(0, 2, 3, 1)[mask], plain.permute(0, 2, 3, 1)[mask], atol=1e-5)
     assert (lab.rgb_to_lab(rgb)[0, 0, 1, 2] - 60.0).abs() < 0.5
+
+
+def test_conversions_equal_kornias():
+    """core.lab writes the colour maths itself (no kornia import on the colorize path); kornia is the reference."""
+    import kornia.color as kc
+
+    rgb = torch.rand(2, 3, 16, 16)
+    rgb[0, :, 0, :4] = 0.0  # black and white edges
+    rgb[0, :, 1, :4] = 1.0
+    assert torch.allclose(lab.rgb_to_lab(rgb), kc.rgb_to_lab(rgb), atol=1e-3)
+    lab_img = torch.cat([torch.rand(2, 1, 16, 16) * 100, (torch.rand(2, 2, 16, 16) - 0.5) * 220], 1)
+    for clip in (True, False):
+        assert torch.allclose(lab.lab_to_rgb(lab_img, clip=clip), kc.lab_to_rgb(lab_img, clip=clip), atol=1e-4)
+    assert torch.allclose(lab.grey_l(rgb), kc.rgb_to_lab(rgb)[:, :1], atol=1e-3)
+
+
+def test_gamut_fit_matches_bisection_in_srgb():
+    """The fitted chroma is the largest in-gamut one to 1/256 (checked in sRGB, as the old code did)."""
+    torch.manual_seed(0)
+    L = torch.rand(1, 1, 32, 32) * 100
+    ab = (torch.rand(1, 2, 32, 32) - 0.5) * 240
+    rgb = lab.lab_to_rgb_in_gamut(L, ab)
+    back = lab.rgb_to_lab(rgb)
+    assert (back[:, :1] - L).abs().max() < 0.6
+    s = lab.chroma(back[:, 1:]) / lab.chroma(ab).clamp(min=1e-6)
+    more = lab.lab_to_rgb(torch.cat([L, ab * (s + 2 / 256).clamp(max=1)], 1), clip=False)
+    out = ((more < -1e-4) | (more > 1 + 1e-4)).any(1, keepdim=True)
+    assert bool(out[s < 0.99].all())  # any more chroma would leave the gamut

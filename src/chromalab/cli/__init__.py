@@ -17,7 +17,14 @@ from chromalab.cli.app import app
 
 
 def main() -> None:
+    import sys
+
     from chromalab.cli.progress import setup_logging
+    from chromalab.core.extras import MissingExtra
 
     setup_logging()
-    app()
+    try:
+        app()
+    except MissingExtra as e:  # one line naming the extra to install, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)

@@ -6,6 +6,7 @@ import typer
 
 from chromalab.cli.app import app, fail
 from chromalab.cli.progress import progress_display
+from chromalab.core.extras import require
 
 data_app = typer.Typer(help="Build datasets of colour photos.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -25,6 +26,7 @@ def build_command(
     flickr_licenses: str = typer.Option("1,2,3,4,5,6,9,10", help="Flickr licence ids (default: Creative Commons)."),
 ) -> None:
     """Build a train/val/test image folder with a manifest; rerun to resume after an interruption."""
+    require("data", "building a data set")
     from chromalab.data.build.build import build_dataset
     from chromalab.data.build.sources import SourceOptions
 

@@ -7,6 +7,7 @@ import typer
 from chromalab.cli.app import app, fail
 from chromalab.cli.progress import progress_display
 from chromalab.core import rundir
+from chromalab.core.extras import require
 
 
 @app.command("evaluate")
@@ -26,6 +27,7 @@ def evaluate_command(
     Every run folder evaluated gets RUN/evaluation.json, and every result goes into the registry (--db), so
     `chromalab report` and the web page show it whatever the number of models. Videos: a table with temporal
     colour consistency off and on."""
+    require("train", "evaluation")
     from chromalab.cli.video_cmd import evaluate_videos, holds_videos
 
     if holds_videos(data):

@@ -12,9 +12,11 @@ from chromalab.core import rundir
 def export_command(
     run_dirs: list[Path] = typer.Argument(..., help="Trained run folder; several unet-effnet-lite0 runs with "
                                           "a frozen encoder become one decoder ensemble."),
-    out: Path = typer.Option(..., help="Model folder to write (config.json + model.safetensors)."),
+    out: Path = typer.Option(..., help="Model folder to write (config.json + model.safetensors + model.onnx)."),
     half: bool = typer.Option(True, help="Store fp16 weights."),
     weights: str = typer.Option(rundir.WEIGHTS, help="Which weights of the run: model (best) or last."),
+    onnx: bool = typer.Option(True, help="Also write model.onnx (plain L → ab networks), which ONNX Runtime "
+                              "runs (chromalab colorize --runtime onnx)."),
 ) -> None:
     """Export a run's model as a self-contained folder (e.g. into src/chromalab/weights/NAME to ship it).
 
@@ -23,7 +25,8 @@ def export_command(
     from chromalab.models.io import export_model
 
     try:
-        export_model(run_dirs if len(run_dirs) > 1 else run_dirs[0], out, half=half, weights=weights)
+        export_model(run_dirs if len(run_dirs) > 1 else run_dirs[0], out, half=half, weights=weights,
+                     onnx=onnx)
     except (FileNotFoundError, ValueError) as e:
         fail(str(e))
     typer.echo(f"exported {', '.join(map(str, run_dirs))} → {out}", err=True)

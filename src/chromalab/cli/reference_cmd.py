@@ -9,6 +9,7 @@ import typer
 from chromalab.cli.app import app, fail, parse_sets
 from chromalab.cli.progress import progress_display
 from chromalab.core import rundir
+from chromalab.core.extras import require
 
 similarity_app = typer.Typer(help="Similarity (feature) networks for reference-guided colorization.",
                              no_args_is_help=True)
@@ -31,6 +32,7 @@ def similarity_train(
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
 ) -> None:
     """Train a similarity network as a classifier; prints the validation accuracy."""
+    require("train", "training")
     from chromalab.training.similarity import train_similarity
 
     if not data.is_dir():
@@ -60,6 +62,7 @@ def reference_train(
     set_: list[str] = typer.Option(None, "--set", help="Override a config field: key=value (repeatable)."),
 ) -> None:
     """Train a reference-guided colorizer from colour photos alone (each photo is its own distorted reference)."""
+    require("train", "training")
     from chromalab.core.jsonio import read_json
     from chromalab.training.train import train
 
@@ -90,6 +93,7 @@ def reference_evaluate(
     grid: Path = typer.Option(None, help="Also write an example grid PNG (first model)."),
 ) -> None:
     """Metrics with three reference kinds (distorted truth, unrelated photo, none), with and without correspondence."""
+    require("train", "evaluation")
     from chromalab.evaluation.evaluate import format_table
     from chromalab.evaluation.reference import evaluate_reference, example_grid
     from chromalab.inference.load import load_colorizer

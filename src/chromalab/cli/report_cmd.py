@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.core.extras import require
 
 
 @app.command("report")
@@ -20,6 +21,7 @@ def report_command(
     title: str = typer.Option("chromalab report"),
 ) -> None:
     """One HTML page: leaderboard with the no-colour baseline, the same photos for every model, curves."""
+    require("train", "the report")
     from chromalab.runs.registry import RunDB
     from chromalab.runs.report import report_data, write_report
 

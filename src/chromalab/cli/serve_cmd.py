@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail
+from chromalab.core.extras import require
 
 
 @app.command("serve")
@@ -18,8 +19,11 @@ def serve_command(
     max_megapixels: float = typer.Option(40.0),
     db: Path = typer.Option(None, help="Run registry for the leaderboard (default: RUNS/chromalab.sqlite, else "
                                        "runs/chromalab.sqlite if it exists)."),
+    runtime: str = typer.Option("auto", help="What runs the networks: auto (ONNX Runtime where the model has "
+                                "model.onnx and onnxruntime is installed), torch or onnx."),
 ) -> None:
     """Start the web demo and HTTP API (OpenAPI docs at /docs)."""
+    require("web", "the web server")
     import uvicorn
 
     from chromalab.web import WebSettings, create_app
@@ -28,7 +32,7 @@ def serve_command(
         fail(f"{runs}: not a folder")
     if db is None and runs is None and Path("runs/chromalab.sqlite").is_file():
         db = Path("runs/chromalab.sqlite")
-    settings = WebSettings(runs_dir=runs, db=db, workers=workers, queue_size=queue,
+    settings = WebSettings(runs_dir=runs, db=db, workers=workers, queue_size=queue, runtime=runtime,
                            max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=int(max_megapixels * 1e6))
     typer.echo(f"chromalab on http://{host}:{port}  (API docs: /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

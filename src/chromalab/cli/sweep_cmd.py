@@ -6,6 +6,7 @@ import typer
 
 from chromalab.cli.app import app, fail
 from chromalab.cli.progress import progress_display
+from chromalab.core.extras import require
 
 
 @app.command("sweep")
@@ -26,6 +27,7 @@ def sweep_command(
 
     Run it again with the same --out to continue an interrupted sweep: finished runs are kept.
     """
+    require("train", "a sweep")
     from chromalab.runs.sweep import format_sweep_table, sweep
 
     if not data.is_dir():

@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from chromalab.cli.app import app, fail, parse_sets
+from chromalab.core.extras import require
 
 
 @app.command("train")
@@ -35,6 +36,7 @@ def train_command(
     db: Path = typer.Option(Path("runs/chromalab.sqlite"), help="Registry the finished run is recorded in."),
 ) -> None:
     """Train a model on a folder of colour photos."""
+    require("train", "training")
     from lightning.pytorch.callbacks import RichProgressBar
 
     from chromalab.training.train import train

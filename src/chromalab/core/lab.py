@@ -1,7 +1,9 @@
 """The one CIE Lab convention of chromalab.
 
-Every conversion between sRGB and CIE Lab, and every scaling of L and ab for networks, lives here.
-kornia does the colour maths (D65 white, sRGB companding).
+Every conversion between sRGB and CIE Lab, and every scaling of L and ab for networks, lives here. The colour
+maths is written here with kornia's constants (D65 white, sRGB companding; ``tests/core/test_lab.py`` holds
+them equal to ``kornia.color``) rather than called from kornia: importing kornia costs ~1 s, and gamut fitting
+needs the linear-RGB step on its own (in/out of gamut is decided before companding, once).
 
 Conventions (all tensors float32):
 
@@ -15,7 +17,6 @@ Conventions (all tensors float32):
 
 from __future__ import annotations
 
-import kornia.color as kc
 import numpy as np
 import torch
 
@@ -24,14 +25,55 @@ AB_SCALE = 110.0
 GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
 
 
+WHITE = (0.95047, 1.0, 1.08883)  # D65 reference white (X, Y, Z)
+RGB_TO_XYZ = ((0.412453, 0.357580, 0.180423), (0.212671, 0.715160, 0.072169), (0.019334, 0.119193, 0.950227))
+XYZ_TO_RGB = ((3.2404813432005266, -1.5371515162713185, -0.4985363261688878),
+              (-0.9692549499965682, 1.8759900014898907, 0.0415559265582928),
+              (0.0556466391351772, -0.2040413383665112, 1.0573110696453443))
+
+
+def _mix(m, c):
+    """The 3x3 matrix ``m`` applied to the three channel tensors ``c``."""
+    return tuple(m[i][0] * c[0] + m[i][1] * c[1] + m[i][2] * c[2] for i in range(3))
+
+
+def srgb_to_linear(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0.04045, ((x + 0.055).clamp(min=0.0) / 1.055) ** 2.4, x / 12.92)
+
+
+def linear_to_srgb(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0.0031308, 1.055 * x.clamp(min=0.0031308) ** (1 / 2.4) - 0.055, 12.92 * x)
+
+
+def _f(t: torch.Tensor) -> torch.Tensor:
+    return torch.where(t > 0.008856, t.clamp(min=0.008856) ** (1 / 3), 7.787 * t + 4.0 / 29.0)
+
+
+def _f_inv(t: torch.Tensor) -> torch.Tensor:
+    return torch.where(t > 0.2068966, t**3, (t - 4.0 / 29.0) / 7.787)
+
+
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB ``(B, 3, H, W)`` in [0, 1] → Lab ``(B, 3, H, W)`` (L in [0, 100])."""
-    return kc.rgb_to_lab(rgb.clamp(0.0, 1.0))
+    x, y, z = _mix(RGB_TO_XYZ, srgb_to_linear(rgb.clamp(0.0, 1.0)).unbind(-3))
+    fx, fy, fz = _f(x / WHITE[0]), _f(y / WHITE[1]), _f(z / WHITE[2])
+    return torch.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], -3)
+
+
+def lab_to_linear(L: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Lab channels (tensors of one shape) → linear-light RGB channels ``(r, g, b)``, not clipped: a colour
+    is in the sRGB gamut exactly when all three are in [0, 1] (companding is monotonic)."""
+    fy = (L + 16.0) / 116.0
+    fx = a / 500.0 + fy
+    fz = (fy - b / 200.0).clamp(min=0.0)
+    xyz = (_f_inv(fx) * WHITE[0], _f_inv(fy) * WHITE[1], _f_inv(fz) * WHITE[2])
+    return _mix(XYZ_TO_RGB, xyz)
 
 
 def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
     """Lab ``(B, 3, H, W)`` → sRGB ``(B, 3, H, W)``, clipped to [0, 1] unless ``clip=False``."""
-    return kc.lab_to_rgb(lab, clip=clip)
+    rgb = linear_to_srgb(torch.stack(lab_to_linear(*lab.unbind(-3)), -3))
+    return rgb.clamp(0.0, 1.0) if clip else rgb
 
 
 def normalize_l(L: torch.Tensor) -> torch.Tensor:
@@ -72,16 +114,29 @@ def grey_rgb(L: torch.Tensor) -> torch.Tensor:
 
 
 def grey_l(rgb: torch.Tensor) -> torch.Tensor:
-    """L channel ``(B, 1, H, W)`` in [0, 100] of an sRGB image: what a grey version keeps."""
-    return rgb_to_lab(rgb)[:, :1]
+    """L channel ``(B, 1, H, W)`` in [0, 100] of an sRGB image: what a grey version keeps (``rgb_to_lab``'s L,
+    computed from the luminance Y alone)."""
+    y = _mix(RGB_TO_XYZ, srgb_to_linear(rgb.clamp(0.0, 1.0)).unbind(-3))[1]
+    return (116.0 * _f(y / WHITE[1]) - 16.0)[:, None]
+
+
+GAMUT_EPS = 1e-4  # sRGB tolerance of the gamut test
+_LINEAR_LO = -GAMUT_EPS / 12.92  # sRGB -eps and 1 + eps, in linear light (companding is monotonic)
+_LINEAR_HI = ((1 + GAMUT_EPS + 0.055) / 1.055) ** 2.4
+
+
+def _in_gamut(rgb: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    return ((rgb[0] >= _LINEAR_LO) & (rgb[0] <= _LINEAR_HI) & (rgb[1] >= _LINEAR_LO) & (rgb[1] <= _LINEAR_HI)
+            & (rgb[2] >= _LINEAR_LO) & (rgb[2] <= _LINEAR_HI))
 
 
 def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> torch.Tensor:
     """Lab → sRGB, shrinking chroma of out-of-gamut pixels instead of clipping RGB.
 
     Clipping RGB changes lightness; scaling ab towards 0 keeps L exactly (grey is always in gamut).
-    A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``; it runs
-    only on the pixels that are out of gamut.
+    A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``. Why it is
+    cheap: Lab → linear RGB runs once at full resolution, the bisection runs on the out-of-gamut pixels alone
+    (as flat vectors), the gamut test is done in linear light, and companding to sRGB runs once at the end.
 
     Args:
         L: ``(B, 1, H, W)`` in [0, 100].
@@ -89,26 +144,24 @@ def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> to
     Returns:
         sRGB ``(B, 3, H, W)`` in [0, 1].
     """
-    eps = 1e-4
-    rgb = kc.lab_to_rgb(torch.cat([L, ab], 1), clip=False)
-    bad = ((rgb < -eps) | (rgb > 1 + eps)).any(1)  # (B, H, W)
-    if not bool(bad.any()):
-        return rgb.clamp(0.0, 1.0)
-    # gather the out-of-gamut pixels as a (1, 3, 1, N) image and bisect on them alone
-    Lb = L.permute(0, 2, 3, 1)[bad].T[None, :, None]
-    abb = ab.permute(0, 2, 3, 1)[bad].T[None, :, None]
-    lo = torch.zeros_like(Lb)
-    hi = torch.ones_like(Lb)
-    for _ in range(steps):
-        mid = (lo + hi) / 2
-        trial = kc.lab_to_rgb(torch.cat([Lb, abb * mid], 1), clip=False)
-        good = ((trial >= -eps) & (trial <= 1 + eps)).all(1, keepdim=True)
-        lo = torch.where(good, mid, lo)
-        hi = torch.where(good, hi, mid)
-    fixed = kc.lab_to_rgb(torch.cat([Lb, abb * lo], 1), clip=True)[0, :, 0].T  # (N, 3)
-    out = rgb.permute(0, 2, 3, 1).clone()
-    out[bad] = fixed
-    return out.permute(0, 3, 1, 2).clamp(0.0, 1.0)
+    lin = lab_to_linear(L[:, 0], ab[:, 0], ab[:, 1])  # (B, H, W) each
+    bad = ~_in_gamut(lin)
+    lin = torch.stack(lin, 1)
+    if bool(bad.any()):
+        Lb, ab_b = L[:, 0][bad], ab.permute(0, 2, 3, 1)[bad]  # (N,), (N, 2)
+        a, b = ab_b[:, 0], ab_b[:, 1]
+        lo = torch.zeros_like(Lb)
+        hi = torch.ones_like(Lb)
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            good = _in_gamut(lab_to_linear(Lb, a * mid, b * mid))
+            lo = torch.where(good, mid, lo)
+            hi = torch.where(good, hi, mid)
+        fixed = torch.stack(lab_to_linear(Lb, a * lo, b * lo), 1)  # (N, 3)
+        lin = lin.permute(0, 2, 3, 1)
+        lin[bad] = fixed
+        lin = lin.permute(0, 3, 1, 2)
+    return linear_to_srgb(lin.clamp(0.0, 1.0))
 
 
 def image_to_tensor(img: np.ndarray) -> torch.Tensor:

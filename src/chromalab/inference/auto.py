@@ -37,7 +37,8 @@ class AutoColorizer(Colorizer):
                  cascade: Path | None = None):
         if router is None and cascade is None:
             raise ValueError("auto routing needs a router model or a face detector")
-        super().__init__(landscape.model, landscape.settings, landscape.meta, landscape.device, name="auto")
+        super().__init__(landscape.model, landscape.settings, landscape.meta, landscape.device, name="auto",
+                         runner=landscape.runner)
         self.routes = {"portrait": portrait, "landscape": landscape}
         self.router = router
         self.cascade = cascade

@@ -23,6 +23,7 @@ from torch import nn
 
 from chromalab.core import lab
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
+from chromalab.inference.runtime import TorchRunner
 from chromalab.inference.settings import InferenceSettings
 from chromalab.ops.colour import adjust_colour
 from chromalab.ops.upsample import guided_upsample
@@ -39,16 +40,50 @@ def working_copy(L: torch.Tensor, work_size: int) -> torch.Tensor | None:
     return F.interpolate(L, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="area")
 
 
+STRIP_PIXELS = 1 << 20  # full-resolution per-pixel steps run on row strips of about this many pixels
+
+
+def row_strips(h: int, w: int) -> range:
+    """Start rows of strips of ``strip_rows(w)`` rows covering ``h`` rows."""
+    return range(0, h, strip_rows(w))
+
+
+def strip_rows(w: int) -> int:
+    return max(1, STRIP_PIXELS // max(1, w))
+
+
 def image_l(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
     """A photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8) → L ``(1, 1, H, W)``.
 
-    Colour inputs give the L of their grey version."""
+    Colour inputs give the L of their grey version. Computed on row strips, so a 24-megapixel photo never has
+    a full-resolution float RGB copy (memory, and cache-friendlier)."""
     rgb = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
-    if rgb.ndim == 2:  # a plain grey array
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    if rgb.dtype == np.uint8:
-        rgb = rgb.astype(np.float32) / 255.0
-    return lab.grey_l(lab.image_to_tensor(rgb))
+    h, w = rgb.shape[:2]
+    L = torch.empty(1, 1, h, w)
+    rows = strip_rows(w)
+    for y in row_strips(h, w):
+        part = rgb[y:y + rows]
+        if part.ndim == 2:  # a plain grey array
+            part = np.repeat(part[..., None], 3, axis=2)
+        if part.dtype == np.uint8:
+            part = part.astype(np.float32) / 255.0
+        L[..., y:y + rows, :] = lab.grey_l(lab.image_to_tensor(part))
+    return L
+
+
+def finish(L: torch.Tensor, ab: torch.Tensor, saturation: float = 1.0, vibrance: float = 0.0,
+           as_uint8: bool = False) -> np.ndarray:
+    """Full-resolution L ``(1, 1, H, W)`` and ab ``(1, 2, H, W)`` → ``(H, W, 3)`` sRGB (float32, or uint8):
+    gamut fitting, colour adjustment and rounding, on row strips (all per pixel, so strips give the same
+    result as the whole photo, with one strip's temporaries instead of the photo's)."""
+    h, w = L.shape[-2:]
+    out = np.empty((h, w, 3), np.uint8 if as_uint8 else np.float32)
+    rows = strip_rows(w)
+    for y in row_strips(h, w):
+        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L[..., y:y + rows, :], ab[..., y:y + rows, :]))
+        rgb = adjust_colour(rgb, saturation, vibrance)
+        out[y:y + rows] = lab.to_uint8(rgb) if as_uint8 else rgb
+    return out
 
 
 class Colorizer:
@@ -60,13 +95,22 @@ class Colorizer:
 
     takes_reference = False
 
-    def __init__(self, model: nn.Module, settings: InferenceSettings | None = None,
-                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model"):
-        self.model = model.to(device).eval()
+    def __init__(self, model: nn.Module | None, settings: InferenceSettings | None = None,
+                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model",
+                 runner: Any = None):
+        """``runner``: how the network runs (``chromalab.inference.runtime``); default PyTorch on ``model``.
+        ``model`` may be None when a runner is given (ONNX Runtime needs no torch model)."""
+        self.model = model.to(device).eval() if model is not None else None
+        self.runner = runner if runner is not None else TorchRunner(self.model)
         self.settings = settings or InferenceSettings()
         self.meta = meta or {}
         self.device = torch.device(device)
         self.name = name
+
+    @property
+    def runtime(self) -> str:
+        """``torch`` or ``onnx``: what runs the network."""
+        return self.runner.runtime
 
     @property
     def work_size(self) -> int:
@@ -74,11 +118,12 @@ class Colorizer:
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str | None = None,
-             work_size: int | None = None, weights: str | None = None) -> Colorizer:
-        """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``."""
+             work_size: int | None = None, weights: str | None = None, runtime: str | None = None) -> Colorizer:
+        """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``;
+        ``runtime``: ``torch``, ``onnx`` or ``auto`` (ONNX Runtime where the model has one)."""
         from chromalab.inference.load import load_colorizer
 
-        return load_colorizer(model, device=device, work_size=work_size, weights=weights)
+        return load_colorizer(model, device=device, work_size=work_size, weights=weights, runtime=runtime)
 
     def _check_reference(self, reference: Any) -> None:
         if reference is not None and not self.takes_reference:
@@ -86,7 +131,7 @@ class Colorizer:
 
     def run_model(self, l_norm: torch.Tensor, reference: Any = None) -> torch.Tensor:
         """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (no inference settings applied)."""
-        return self.model(l_norm)
+        return self.runner(l_norm)
 
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
@@ -129,12 +174,9 @@ class Colorizer:
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
         as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)
-        L = image_l(pil_to_rgb(image) if pil else image, max_pixels)
-        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, self.colorize_l(L, ref)))
-        rgb = adjust_colour(rgb, saturation, vibrance)
-        if not as_uint8:
-            return rgb
-        out = lab.to_uint8(rgb)
+        L = image_l(np.asarray(image) if pil and image.mode in ("L", "RGB") else pil_to_rgb(image) if pil else image,
+                    max_pixels)
+        out = finish(L, self.colorize_l(L, ref), saturation, vibrance, as_uint8)
         return PILImage.fromarray(out, "RGB") if pil else out
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -47,9 +48,15 @@ class Up(nn.Module):
 
 
 def pad_to_multiple(x, multiple: int):
-    """Reflect-pad ``(B, C, H, W)`` on the bottom/right to a multiple; returns (padded, (H, W))."""
+    """Reflect-pad ``(B, C, H, W)`` on the bottom/right to a multiple; returns (padded, (H, W)).
+
+    While tracing for ONNX export the sizes are traced tensors: the pad is then always applied (with the
+    traced amounts, possibly 0) so the exported graph pads any height and width, not just the example's;
+    exported graphs need sides larger than the pad (reflect mode)."""
     h, w = x.shape[-2:]
     ph, pw = (-h) % multiple, (-w) % multiple
+    if torch.jit.is_tracing():
+        return F.pad(x, (0, pw, 0, ph), mode="reflect"), (h, w)
     if ph or pw:
         mode = "reflect" if ph < h and pw < w else "replicate"
         x = F.pad(x, (0, pw, 0, ph), mode=mode)

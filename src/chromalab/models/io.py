@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from chromalab.models.registry import config_from_dict, config_to_dict, legacy_f
 
 CONFIG_NAME = rundir.CONFIG
 WEIGHTS_NAME = rundir.WEIGHTS
+ONNX_NAME = "model.onnx"
+ONNX_OPSET = 17
+COLORIZER_FAMILIES = ("effnet", "ae", "gan")  # plain network L → ab networks: the ones exported to ONNX
 
 
 def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype | None = None) -> Path:
@@ -94,12 +98,47 @@ def _training_summary(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.get("training", {}).items() if k not in ("data",)}
 
 
+def onnx_exportable(model: nn.Module) -> bool:
+    """True for plain L → ab colorizer networks (one input, one output); reference-guided networks, routers
+    and similarity networks are not exported."""
+    return getattr(getattr(model, "cfg", None), "family", None) in COLORIZER_FAMILIES
+
+
+def export_onnx(model: nn.Module, path: str | os.PathLike, opset: int = ONNX_OPSET) -> Path:
+    """Write the network (``l_norm`` ``(B, 1, H, W)`` in [-1, 1] → ``ab`` ``(B, 2, H, W)`` in [-1, 1]) as ONNX
+    with dynamic batch, height and width, float32 weights (the shipped default's file is ~23 MB).
+
+    The TorchScript exporter (``dynamo=False``) is used: it needs no extra package. Padding to the
+    encoder's stride is traced with the input's size (``blocks.pad_to_multiple``), so the graph takes any
+    size whose sides exceed the pad."""
+    path = Path(path)
+    model = model.float().eval()
+    example = torch.rand(1, 1, 96, 128) * 2 - 1
+    axes = {0: "batch", 2: "height", 3: "width"}
+    tmp = temp_path_beside(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about the stride padding: handled, see above
+            torch.onnx.export(model, (example,), str(tmp), dynamo=False, opset_version=opset,
+                              input_names=["l_norm"], output_names=["ab"],
+                              dynamic_axes={"l_norm": axes, "ab": axes})
+        make_readable(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, half: bool = True,
-                 weights: str = WEIGHTS_NAME) -> Path:
+                 weights: str = WEIGHTS_NAME, onnx: bool = True) -> Path:
     """Copy a run's model into a self-contained model folder (config.json + model.safetensors).
 
     ``half=True`` stores fp16 weights (half the size; loading casts back to float32). The config keeps
     the model, variant, inference settings and a summary of training, not paths on this machine.
+    ``onnx=True`` also writes ``model.onnx`` (``export_onnx``) for plain L → ab networks, which ONNX
+    Runtime runs without torch's model code; it is exported from the weights as saved (fp16 when ``half``), so
+    both files give the same colours.
     ``run_dir`` may be a list of runs of ``unet-effnet-lite0`` trained with a frozen encoder: their
     decoders become one ensemble (``combine_decoders``); the first run's settings and the list of members
     (``training.members``) go into the config.
@@ -117,5 +156,8 @@ def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, hal
         training["members"] = [_training_summary(m) for _, m in loaded]
     extra = {k: v for k, v in meta.items() if k not in ("model", "training")}
     extra["training"] = training
-    return save_model(model, model.cfg if len(loaded) > 1 else config_from_dict(meta["model"]), dest,
-                      extra=extra, dtype=torch.float16 if half else None)
+    out = save_model(model, model.cfg if len(loaded) > 1 else config_from_dict(meta["model"]), dest,
+                     extra=extra, dtype=torch.float16 if half else None)
+    if onnx and onnx_exportable(model):
+        export_onnx(load_model(out)[0], out / ONNX_NAME)
+    return out

@@ -76,9 +76,11 @@ def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_high: 
     """
     a, b = guided_filter_coefficients(guide_low, src_low, r, eps)
     size = guide_high.shape[-2:]
-    a = F.interpolate(a, size=size, mode="bilinear", align_corners=False)
-    b = F.interpolate(b, size=size, mode="bilinear", align_corners=False)
-    return a * guide_high + b
+    out = torch.empty(*a.shape[:2], *size, dtype=a.dtype, device=a.device)
+    for c in range(a.shape[1]):  # one channel at a time, in place: 2 full-resolution temporaries, not 4
+        part = F.interpolate(a[:, c:c + 1], size=size, mode="bilinear", align_corners=False).mul_(guide_high)
+        out[:, c:c + 1] = part.add_(F.interpolate(b[:, c:c + 1], size=size, mode="bilinear", align_corners=False))
+    return out
 
 
 def bilinear_upsample(src_low: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -53,6 +53,7 @@ class WebSettings:
     workers: int = 2
     queue_size: int = 8
     device: str = "cpu"
+    runtime: str | None = None  # torch | onnx | auto (None): see chromalab.inference.runtime
     extra_models: dict[str, Path] = field(default_factory=dict)  # name → model folder (tests, embedding)
     max_video_seconds: float = 120.0
     max_video_pixels: int = 1920 * 1088
@@ -181,7 +182,8 @@ class InferencePool:
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
-    store = ModelStore(discover_models(settings.runs_dir, settings.extra_models), device=settings.device)
+    store = ModelStore(discover_models(settings.runs_dir, settings.extra_models), device=settings.device,
+                       runtime=settings.runtime)
     pool = InferencePool(settings.workers, settings.queue_size)
     app = FastAPI(title="chromalab", version=__version__, docs_url=None, redoc_url=None,
                   description="Colorize black-and-white photos; compare colorizers.")

@@ -40,9 +40,10 @@ def describe(path: Path) -> dict[str, Any]:
 class ModelStore:
     """Thread-safe lazy cache of ``Colorizer`` objects by model name."""
 
-    def __init__(self, paths: dict[str, Path], device: str = "cpu"):
+    def __init__(self, paths: dict[str, Path], device: str = "cpu", runtime: str | None = None):
         self.paths = dict(paths)
         self.device = device
+        self.runtime = runtime
         self._loaded: dict[str, Colorizer] = {}
         self._lock = threading.Lock()
 
@@ -55,7 +56,7 @@ class ModelStore:
             raise KeyError(name)
         with self._lock:
             if name not in self._loaded:
-                col = load_colorizer(self.paths[name], device=self.device)
+                col = load_colorizer(self.paths[name], device=self.device, runtime=self.runtime)
                 col.name = name
                 self._loaded[name] = col
             return self._loaded[name]
