@@ -32,14 +32,17 @@ def default_device() -> str:
 
 
 def load_colorizer(model: str | os.PathLike | None = None, *, device: str | None = None,
-                   work_size: int | None = None, weights: str | None = None) -> Colorizer:
+                   work_size: int | None = None, weights: str | None = None,
+                   vividness: float | None = None) -> Colorizer:
     """Load a model by installed name (``default``, ``reference``, a name in ``$CHROMALAB_MODELS``), run or
-    model folder, or ``"auto"``; never unpickles. ``work_size`` overrides the model's working size."""
+    model folder, or ``"auto"``; never unpickles. ``work_size`` overrides the model's working size,
+    ``vividness`` its boldness (``InferenceSettings.vividness``)."""
     if str(model) == AUTO:
-        return load_auto(device=device, work_size=work_size)
+        col = load_auto(device=device, work_size=work_size)
+        return col if vividness is None else col.with_settings(vividness=vividness)
     path = resolve_model_dir(model)
     net, meta = load_model(path, weights=weights or WEIGHTS_NAME)
-    settings = InferenceSettings.from_meta(meta).replace(work_size=work_size)
+    settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
     family = getattr(getattr(net, "cfg", None), "family", None)
     cls = COLORIZERS.get(family, Colorizer)
     return cls(net, settings, meta, device=device or default_device(), name=display_name(model, path))
