@@ -15,6 +15,7 @@ def test_identical_images_are_perfect():
     m = all_metrics(x, x)
     assert m["mae"] == 0 and m["psnr"] == float("inf") and m["ssim"] == pytest.approx(1)
     assert m["delta_e2000"] == pytest.approx(0, abs=1e-6) and m["colourfulness_gap"] == 0
+    assert m.get("agreement", 1.0) == 1.0  # a photo agrees with itself
 
 
 def test_mae_is_the_mean_absolute_difference():
@@ -36,7 +37,7 @@ def test_worse_prediction_never_scores_better(seed, noise):
     truth = rand_img(seed)
     a = np.clip(truth + noise * 0.5, 0, 1)
     b = np.clip(truth + noise, 0, 1)
-    ma, mb = all_metrics(a, truth), all_metrics(b, truth)
+    ma, mb = all_metrics(a, truth, semantic=False), all_metrics(b, truth, semantic=False)
     assert ma["mae"] <= mb["mae"] + 1e-12 and ma["psnr"] >= mb["psnr"] - 1e-9
 
 

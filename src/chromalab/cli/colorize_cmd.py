@@ -54,6 +54,8 @@ def colorize_command(
     vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
     runtime: str = typer.Option("auto", help="What runs the network: auto (ONNX Runtime where the model has "
                                 "model.onnx and onnxruntime is installed), torch or onnx."),
+    vividness: float = typer.Option(None, min=0.0, max=3.0, help="Boldness of the model's colours (1 = as "
+                                    "trained; default: the model's own, see its MODEL_CARD.md)."),
     reference: list[Path] = typer.Option(None, "--reference", help="Colour photo to take colours from "
                                          "(repeatable: one output per reference, OUT/<name>_color_ref-<ref>.<ext>)."),
     temporal: str = typer.Option("on", help="Videos: keep colours steady along the optical flow (on|off)."),
@@ -105,7 +107,7 @@ def colorize_command(
     if reference and model == DEFAULT_MODEL:
         model = REFERENCE_MODEL
     try:
-        colorizer = load_colorizer(model, work_size=work_size, runtime=runtime)
+        colorizer = load_colorizer(model, work_size=work_size, runtime=runtime, vividness=vividness)
     except (FileNotFoundError, KeyError, ValueError) as e:
         fail(str(e))
     max_pixels = int(max_megapixels * 1e6)

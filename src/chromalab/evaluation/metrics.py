@@ -3,7 +3,12 @@
 - ``mae``: the seed's metric, mean absolute per-pixel difference of RGB in [0, 1] (lower is better).
 - ``psnr`` (dB) and ``ssim`` (scikit-image, data range 1).
 - ``delta_e2000``: mean CIEDE2000 colour difference (scikit-image's formula on ``core.lab``'s Lab).
-- ``colourfulness``: Hasler & Süsstrunk (2003) on 0–255 RGB.
+- ``colourfulness``: Hasler & Süsstrunk (2003) on 0–255 RGB ("≥ 85 % of the truth's" compares the means of
+  ``colourfulness`` and ``colourfulness_truth``; ``colourfulness_gap`` is the mean per-photo ΔCF).
+- ``agreement``: per photo 1 if an ImageNet classifier (EfficientNet-Lite1, ``evaluation.classifier``) gives
+  the colorized photo the top-1 label it gives the truth, else 0 — its mean over a data set is the
+  classifier agreement (the "no colour" row: the grey photo's). Left out when the Lite1 weights package is
+  not installed.
 
 ``TABLE`` is the one list of metrics: name → function, direction, label. Reports, the web leaderboard,
 sweep and evaluation tables take their columns from ``SHOWN`` and directions from ``TABLE``.
@@ -18,6 +23,7 @@ from skimage.color import deltaE_ciede2000
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from chromalab.core import lab
+from chromalab.evaluation import classifier
 
 
 def mae(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -68,15 +74,17 @@ TABLE: dict[str, Metric] = {m.name: m for m in (
     Metric("colourfulness", "colourfulness", None),
     Metric("colourfulness_truth", "truth colourfulness", None),
     Metric("colourfulness_gap", "ΔCF", True),
+    Metric("agreement", "classifier agreement", False),
 )}
 METRICS = tuple(TABLE)
-SHOWN = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap")  # table columns
+SHOWN = ("mae", "psnr", "ssim", "delta_e2000", "colourfulness", "colourfulness_gap", "agreement")  # table columns
 LOWER_IS_BETTER = {n: m.lower_is_better for n, m in TABLE.items() if m.lower_is_better is not None}
 
 
-def all_metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Every metric of ``METRICS`` for one image pair."""
+def all_metrics(pred: np.ndarray, truth: np.ndarray, semantic: bool = True) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one image pair (``semantic=False``: without the classifier)."""
     cp, ct = colourfulness(pred), colourfulness(truth)
+    extra = {"agreement": classifier.agrees(pred, truth)} if semantic and classifier.available() else {}
     return {
         "mae": mae(pred, truth),
         "psnr": psnr(pred, truth),
@@ -85,6 +93,7 @@ def all_metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
         "colourfulness": cp,
         "colourfulness_truth": ct,
         "colourfulness_gap": abs(ct - cp),
+        **extra,
     }
 
 

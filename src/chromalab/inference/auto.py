@@ -52,6 +52,12 @@ class AutoColorizer(Colorizer):
         grey = lab.tensor_to_image(lab.grey_rgb(L))[..., 0]
         return "portrait" if largest_face_fraction(grey, self.cascade) >= FACE_MIN_FRACTION else "landscape"
 
+    def with_settings(self, **changes: Any) -> Colorizer:
+        """A copy whose portrait and landscape colorizers have the settings changed too."""
+        new = super().with_settings(**changes)
+        new.routes = {k: c.with_settings(**changes) for k, c in self.routes.items()}
+        return new
+
     def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
         return self.routes[self.route(L)].predict_ab(L, reference)
 

@@ -3,7 +3,8 @@
 The network sees a working-size copy of L (``InferenceSettings.work_size``); its ab is upsampled with the
 guided filter, steered by the full-resolution L, and recombined with exactly the original L (chroma shrunk
 where it would leave the sRGB gamut, so L is kept). Flip averaging and the chroma scale are inference
-settings applied here, to any model.
+settings applied here, to any model, as is ``vividness`` (the user's boldness knob, a multiplier of the
+predicted ab on top of the calibration; ``colorize(vividness=)`` overrides the model's for one call).
 
 Every colorizer (this one, ``ReferenceColorizer``, ``AutoColorizer``) has one call signature,
 ``colorize(image, *, reference=None)``; ``takes_reference`` says whether a reference photo is used.
@@ -12,6 +13,7 @@ Every colorizer (this one, ``ReferenceColorizer``, ``AutoColorizer``) has one ca
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
@@ -125,6 +127,12 @@ class Colorizer:
 
         return load_colorizer(model, device=device, work_size=work_size, weights=weights, runtime=runtime)
 
+    def with_settings(self, **changes: Any) -> Colorizer:
+        """A copy sharing the network, with inference settings changed (``None`` values are ignored)."""
+        new = copy.copy(self)
+        new.settings = self.settings.replace(**changes)
+        return new
+
     def _check_reference(self, reference: Any) -> None:
         if reference is not None and not self.takes_reference:
             raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
@@ -136,14 +144,15 @@ class Colorizer:
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
         """ab ``(B, 2, h, w)`` in Lab units for L ``(B, 1, h, w)`` in [0, 100] at working size, with flip
-        averaging and the chroma scale of ``settings``."""
+        averaging, the chroma scale and the vividness of ``settings``."""
         self._check_reference(reference)
         l_norm = lab.normalize_l(L.to(self.device))
         ab = self.run_model(l_norm, reference).float()
         if self.settings.flip_average:
             ab = (ab + self.run_model(l_norm.flip(-1), reference).float().flip(-1)) / 2
-        if self.settings.chroma_scale != 1.0:
-            ab = ab * self.settings.chroma_scale
+        scale = self.settings.chroma_scale * self.settings.vividness
+        if scale != 1.0:
+            ab = ab * scale
         return lab.denormalize_ab(ab).cpu()
 
     def prepare_reference(self, reference: Any) -> Any:
@@ -162,15 +171,19 @@ class Colorizer:
         return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
 
     def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 saturation: float = 1.0, vibrance: float = 0.0) -> Any:
+                 saturation: float = 1.0, vibrance: float = 0.0, vividness: float | None = None) -> Any:
         """Colorize a photo: a path, a PIL image, or an ``(H, W, 3)`` / ``(H, W)`` array (uint8, or float in
         [0, 1]). Returns the kind it was given, so it fits in a pipeline: PIL in → RGB PIL out, uint8 array
         in → uint8 ``(H, W, 3)`` out, float array in → float32 out; a path gives float32 ``(H, W, 3)``.
 
         Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
         photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
-        as ``chromalab.ops.colour.adjust_colour``.
+        as ``chromalab.ops.colour.adjust_colour`` (after the fact, on the output). ``vividness``: this call's
+        boldness (``InferenceSettings.vividness``; default: the model's), applied to the network's ab.
         """
+        if vividness is not None and vividness != self.settings.vividness:
+            return self.with_settings(vividness=vividness).colorize(
+                image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
         as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)

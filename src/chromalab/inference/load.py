@@ -34,23 +34,25 @@ def default_device() -> str:
 
 
 def load_colorizer(model: str | os.PathLike | None = None, *, device: str | None = None,
-                   work_size: int | None = None, weights: str | None = None, runtime: str | None = None
-                   ) -> Colorizer:
+                   work_size: int | None = None, weights: str | None = None, runtime: str | None = None,
+                   vividness: float | None = None) -> Colorizer:
     """Load a model by installed name (``default``, ``reference``, a name in ``$CHROMALAB_MODELS``), run or
-    model folder, or ``"auto"``; never unpickles. ``work_size`` overrides the model's working size.
+    model folder, or ``"auto"``; never unpickles. ``work_size`` overrides the model's working size,
+    ``vividness`` its boldness (``InferenceSettings.vividness``).
 
     ``runtime``: ``torch``, ``onnx`` or ``auto``/None (ONNX Runtime when the folder has ``model.onnx`` and
     ``onnxruntime`` is installed; ``runtime.choose_runtime``). With ONNX Runtime the torch model is not built
     and its weights are not read."""
     if str(model) == AUTO:
-        return load_auto(device=device, work_size=work_size, runtime=runtime)
+        col = load_auto(device=device, work_size=work_size, runtime=runtime)
+        return col if vividness is None else col.with_settings(vividness=vividness)
     path = resolve_model_dir(model)
     meta = read_meta(path)
     device = device or default_device()
     family = config_from_dict(meta["model"]).family
     chosen = choose_runtime(runtime, path, exportable=family in COLORIZER_FAMILIES, device=device,
                             default_weights=weights in (None, WEIGHTS_NAME))
-    settings = InferenceSettings.from_meta(meta).replace(work_size=work_size)
+    settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
     cls = COLORIZERS.get(family, Colorizer)
     name = display_name(model, path)
     if chosen == ONNX:

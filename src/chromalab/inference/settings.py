@@ -3,6 +3,11 @@
 ``work_size``: the longer side of the copy the network sees (colour is upsampled to full resolution).
 ``flip_average``: average the ab of the photo and of its mirror image (the model runs twice).
 ``chroma_scale``: multiply the predicted ab (a calibration fitted on the validation split).
+``vividness``: the user's one knob for boldness — a further multiplier of the predicted ab at working size,
+before upsampling (the encoder is not re-run): 1.0 = as trained and calibrated, 0 = grey, > 1 bolder (the
+sRGB gamut guard of ``lab.lab_to_rgb_in_gamut`` keeps L where chroma would overflow). A model folder may
+ship its own (the default's is chosen on the validation split, see its MODEL_CARD.md); ``--vividness``,
+``Colorizer.colorize(vividness=)`` and the web form override it.
 
 A model folder's ``config.json`` holds them under ``"inference"`` (``chromalab.models.io`` moves the fields
 that older folders kept in ``"model"`` there when it reads them).
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_WORK_SIZE = 512
+MAX_VIVIDNESS = 3.0  # beyond this nearly every pixel is clipped at the gamut's edge
 
 
 @dataclass(frozen=True)
@@ -22,12 +28,15 @@ class InferenceSettings:
     work_size: int = DEFAULT_WORK_SIZE
     flip_average: bool = False
     chroma_scale: float = 1.0
+    vividness: float = 1.0
 
     def __post_init__(self):
         if self.work_size < 8:
             raise ValueError(f"work_size must be at least 8, got {self.work_size}")
         if self.chroma_scale < 0:
             raise ValueError(f"chroma_scale must be ≥ 0, got {self.chroma_scale}")
+        if not 0 <= self.vividness <= MAX_VIVIDNESS:
+            raise ValueError(f"vividness must be in [0, {MAX_VIVIDNESS:g}], got {self.vividness}")
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> InferenceSettings:

@@ -41,3 +41,16 @@ def adjust_colour(rgb: np.ndarray, saturation: float = 1.0, vibrance: float = 0.
     L, ab = lab_img[:, :1], lab_img[:, 1:]
     ab = ab * chroma_gain(lab.chroma(ab), saturation, vibrance)
     return lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab))
+
+
+def colourfulness(rgb: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Hasler–Süsstrunk colourfulness ``(B,)`` of sRGB ``(B, 3, H, W)`` in [0, 1], on the 0–255 scale.
+
+    The differentiable twin of ``chromalab.evaluation.metrics.colourfulness`` (same formula; ``eps`` keeps the
+    square roots' gradients finite on grey images), so a loss can ask for the truth's amount of colour."""
+    x = rgb.float() * 255.0
+    rg = x[:, 0] - x[:, 1]
+    yb = 0.5 * (x[:, 0] + x[:, 1]) - x[:, 2]
+    std = (rg.var((1, 2), unbiased=False) + yb.var((1, 2), unbiased=False) + eps).sqrt()
+    mean = (rg.mean((1, 2)).pow(2) + yb.mean((1, 2)).pow(2) + eps).sqrt()
+    return std + 0.3 * mean

@@ -1,7 +1,8 @@
 """FastAPI app: the demo page and the HTTP API.
 
 - ``POST /api/colorize`` (multipart ``image``, ``model``, ``saturation``, ``vibrance``, optional
-  ``reference``) → PNG at the upload's full resolution.
+  ``reference``, optional ``vividness`` — the model's boldness, ``InferenceSettings.vividness``) → PNG at the
+  upload's full resolution.
 - ``POST /api/postprocess`` (multipart ``image`` = a colorized PNG, ``saturation``, ``vibrance``) → PNG;
   lets the page adjust colour without re-running the network.
 - ``POST /api/colorize-video`` (multipart ``video``, ``model``, ``temporal``, ``crf``, optional ``reference``)
@@ -36,6 +37,7 @@ from PIL import Image
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.version import __version__
 from chromalab.inference.reference import load_reference
+from chromalab.inference.settings import MAX_VIVIDNESS
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.ops.colour import adjust_colour
 from chromalab.web.errors import error_responses
@@ -239,9 +241,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.post("/api/colorize", responses={**IMAGE_ANSWER, **error_responses(400, 404, 413, 415, 422, 503)})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
-                       reference: UploadFile | None = File(None)):
+                       reference: UploadFile | None = File(None), vividness: float | None = Form(None)):
         """Colorize ``image`` at its full resolution (PNG)."""
         check_params(saturation, vibrance)
+        if vividness is not None and not 0.0 <= vividness <= MAX_VIVIDNESS:
+            raise HTTPException(422, f"vividness must be in [0, {MAX_VIVIDNESS:g}]")
         use_ref = reference is not None and bool(reference.filename)
         if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
             model = REFERENCE_MODEL
@@ -262,7 +266,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                     raise HTTPException(422, str(e)) from None
 
             def work():
-                out = colorizer.colorize(rgb, reference=ref)
+                out = colorizer.colorize(rgb, reference=ref, vividness=vividness)
                 return encode_png(adjust_colour(out, saturation, vibrance))
 
             return Response(await pool.run(work), media_type="image/png")

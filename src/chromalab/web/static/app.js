@@ -67,6 +67,7 @@ async function colorize() {
   const form = new FormData();
   form.append("image", photo);
   form.append("model", $("model").value);
+  if ($("vividness").value !== "") form.append("vividness", $("vividness").value);  // re-runs the model's colour step
   const ref = $("reference").files[0];
   if (ref) form.append("reference", ref);  // reference-guided: colours taken from this photo
   status("Colorizing…");
