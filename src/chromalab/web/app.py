@@ -213,6 +213,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         except ImageError as e:
             raise HTTPException(415, str(e)) from None
 
+    async def colorizer_for(model: str, use_ref: bool):
+        """The shared colorizer a request names (404 if unknown); with a reference photo the default becomes the
+        shipped reference-guided model, and a model that takes no reference is a 422."""
+        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
+            model = REFERENCE_MODEL
+        if model not in store.names():
+            raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
+        colorizer = await pool.run(store.get, model)
+        if use_ref and not colorizer.takes_reference:
+            raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        return colorizer
+
     async def read_image(upload: UploadFile, label: str):
         return await decode(await read_bytes(upload, label), label)
 
@@ -247,13 +259,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if vividness is not None and not 0.0 <= vividness <= MAX_VIVIDNESS:
             raise HTTPException(422, f"vividness must be in [0, {MAX_VIVIDNESS:g}]")
         use_ref = reference is not None and bool(reference.filename)
-        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
-            model = REFERENCE_MODEL
-        if model not in store.names():
-            raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
-        colorizer = await pool.run(store.get, model)
-        if use_ref and not colorizer.takes_reference:
-            raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        colorizer = await colorizer_for(model, use_ref)
         data = await read_bytes(image, "image")
         ref_data = await read_bytes(reference, "reference") if use_ref else b""
         async with hold_pixels(data, ref_data):
@@ -283,7 +289,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     from chromalab.web.video_api import add_video_routes
 
-    add_video_routes(app, settings, store, pool, read_image)
+    add_video_routes(app, settings, pool, read_image, colorizer_for)
 
     @app.exception_handler(Busy)
     async def busy_handler(request: Request, exc: Busy):

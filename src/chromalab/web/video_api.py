@@ -19,12 +19,12 @@ from starlette.background import BackgroundTask
 
 from chromalab.core.imageio import ImageError
 from chromalab.inference.reference import load_reference
-from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
+from chromalab.inference.store import DEFAULT_MODEL
 from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
 from chromalab.web.errors import error_responses
 
 
-def add_video_routes(app: FastAPI, settings: Any, store: Any, pool: Any, read_image: Any) -> None:
+def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
     @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
                                                **error_responses(400, 404, 413, 415, 422, 503)})
     async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
@@ -33,13 +33,7 @@ def add_video_routes(app: FastAPI, settings: Any, store: Any, pool: Any, read_im
         if not 0 <= crf <= 51:
             raise HTTPException(422, "crf must be in [0, 51]")
         use_ref = reference is not None and bool(reference.filename)
-        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
-            model = REFERENCE_MODEL
-        if model not in store.names():
-            raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
-        colorizer = await pool.run(store.get, model)
-        if use_ref and not colorizer.takes_reference:
-            raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        colorizer = await colorizer_for(model, use_ref)
         ref_rgb = None
         if use_ref:
             try:
