@@ -6,6 +6,7 @@ EXIF-rotated files. Every failure is an ``ImageError`` with a one-line message n
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -230,20 +231,28 @@ def make_readable(path: str | os.PathLike) -> None:
     os.chmod(path, 0o666 & ~_UMASK)
 
 
-def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
-    """Write ``(H, W, 3)`` float in [0, 1] (or uint8) atomically: a temp file beside it, then rename."""
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temp file beside ``path`` to write; on success it gets plain-``open`` permissions and replaces
+    ``path`` in one rename, on any failure (Ctrl-C too) it is removed: ``path`` is never half-written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rgb = lab.to_uint8(rgb)
-    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
     tmp = temp_path_beside(path)
     try:
-        with open(tmp, "wb") as f:
-            Image.fromarray(rgb, "RGB").save(f, format=fmt)
+        yield tmp
+        make_readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write ``(H, W, 3)`` float in [0, 1] (or uint8) atomically: a temp file beside it, then rename."""
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
+        Image.fromarray(lab.to_uint8(rgb), "RGB").save(f, format=fmt)
     return path
 
 
@@ -264,22 +273,15 @@ def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *
     opts = save_options(fmt, meta, software=software, quality=quality, frames=len(ims))
     if len(ims) > 1:
         opts.update(save_all=True, append_images=ims[1:])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
-        with open(tmp, "w+b") as f:  # multi-page TIFF writing reads back what it wrote
-            try:
-                ims[0].save(f, format=fmt, **opts)
-            except (OSError, ValueError, KeyError, RuntimeError) as e:
-                if opts.pop("compression", None) is None:  # e.g. a TIFF without libtiff: write it plain
-                    raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
-                f.seek(0)
-                f.truncate()
-                ims[0].save(f, format=fmt, **opts)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "w+b") as f:  # multi-page TIFF writing reads back what it wrote
+        try:
+            ims[0].save(f, format=fmt, **opts)
+        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            if opts.pop("compression", None) is None:  # e.g. a TIFF without libtiff: write it plain
+                raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
+            f.seek(0)
+            f.truncate()
+            ims[0].save(f, format=fmt, **opts)
     return path
 
 
@@ -301,15 +303,8 @@ def save_like(image, path: str | os.PathLike, like=None, *, quality: int | None 
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:
     """Write bytes to ``path`` via a temp file in the same folder and a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
     return path
 
 

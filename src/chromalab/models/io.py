@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from chromalab.core import rundir
-from chromalab.core.imageio import make_readable, temp_path_beside
+from chromalab.core.imageio import atomic_output
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.models.registry import config_from_dict, config_to_dict, legacy_fields
 
@@ -32,15 +32,8 @@ def save_weights(model: nn.Module, path: str | os.PathLike, dtype: torch.dtype |
         if dtype is not None and v.is_floating_point():
             v = v.to(dtype)
         state[k] = v.contiguous()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
+    with atomic_output(path) as tmp:
         save_file(state, tmp)
-        make_readable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -139,8 +132,7 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, opset: int = ONNX_OPS
     model = model.float().eval()
     example = torch.rand(1, 1, 96, 128) * 2 - 1
     axes = {0: "batch", 2: "height", 3: "width"}
-    tmp = temp_path_beside(path)
-    try:
+    with atomic_output(path) as tmp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about the stride padding: handled, see above
             torch.onnx.export(model, (example,), str(tmp), dynamo=False, opset_version=opset,
@@ -150,11 +142,6 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, opset: int = ONNX_OPS
             import onnx
 
             onnx.save(half_initializers(onnx.load(str(tmp))), str(tmp))
-        make_readable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
