@@ -48,7 +48,7 @@ def test_bug3_loading_the_default_opens_no_imagenet_file(monkeypatch):
         raise AssertionError("the ImageNet weights file was read while loading a saved model")
 
     monkeypatch.setattr(lite0, "imagenet_weights_path", refuse)
-    col = load_colorizer("default")
+    col = load_colorizer("default", runtime="torch")  # the torch model is built from config.json + safetensors
     assert col.colorize(np.full((40, 40), 0.5, np.float32)).shape == (40, 40, 3)
 
 
