@@ -105,29 +105,29 @@ def test_odd_size_and_10_bit_inputs_are_encoded(colorizer, tmp_path):
     assert probe(res.dst)["frames"] == 10 and probe(res.dst)["pix_fmt"] == "yuv420p"
 
 
+def mux_silence(c) -> None:
+    """One AAC frame of silence into the open container ``c``."""
+    a = c.add_stream("aac", rate=22050)
+    a.layout = "mono"
+    af = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+    af.sample_rate, af.pts = 22050, 0
+    c.mux(a.encode(af))
+    c.mux(a.encode(None))
+
+
 def zero_length(path):
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=10)
         v.width = v.height = 32
         v.pix_fmt = "yuv420p"
-        a = c.add_stream("aac", rate=22050)
-        a.layout = "mono"
-        af = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-        af.sample_rate, af.pts = 22050, 0
-        c.mux(a.encode(af))
-        c.mux(a.encode(None))
+        mux_silence(c)
         c.mux(v.encode(None))
     return path
 
 
 def audio_only(path):
     with av.open(str(path), "w", format="mp4") as c:
-        a = c.add_stream("aac", rate=22050)
-        a.layout = "mono"
-        af = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-        af.sample_rate, af.pts = 22050, 0
-        c.mux(a.encode(af))
-        c.mux(a.encode(None))
+        mux_silence(c)
     return path
 
 

@@ -36,11 +36,10 @@ from PIL import Image
 
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.version import __version__
-from chromalab.inference.reference import load_reference
 from chromalab.inference.settings import MAX_VIVIDNESS
 from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 from chromalab.ops.colour import adjust_colour
-from chromalab.web.errors import error_responses
+from chromalab.web.errors import error_responses, reference_or_422
 from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
 
@@ -264,12 +263,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         ref_data = await read_bytes(reference, "reference") if use_ref else b""
         async with hold_pixels(data, ref_data):
             rgb = await decode(data, "image")
-            ref = None
-            if use_ref:
-                try:
-                    ref = load_reference(await decode(ref_data, "reference"))
-                except ImageError as e:
-                    raise HTTPException(422, str(e)) from None
+            ref = reference_or_422(await decode(ref_data, "reference")) if use_ref else None
 
             def work():
                 out = colorizer.colorize(rgb, reference=ref, vividness=vividness)

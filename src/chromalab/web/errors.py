@@ -23,3 +23,17 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     if 503 in out:
         out[503]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
     return out
+
+
+def reference_or_422(rgb: Any) -> Any:
+    """A decoded reference photo made ready (``inference.reference.load_reference``); one the model cannot use
+    (grey, too small) is the client's mistake: 422 with the one-line reason."""
+    from fastapi import HTTPException
+
+    from chromalab.core.imageio import ImageError
+    from chromalab.inference.reference import load_reference
+
+    try:
+        return load_reference(rgb)
+    except ImageError as e:
+        raise HTTPException(422, str(e)) from None

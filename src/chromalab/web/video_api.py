@@ -17,11 +17,9 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from chromalab.core.imageio import ImageError
-from chromalab.inference.reference import load_reference
 from chromalab.inference.store import DEFAULT_MODEL
 from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
-from chromalab.web.errors import error_responses
+from chromalab.web.errors import error_responses, reference_or_422
 
 
 def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
@@ -34,12 +32,7 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
             raise HTTPException(422, "crf must be in [0, 51]")
         use_ref = reference is not None and bool(reference.filename)
         colorizer = await colorizer_for(model, use_ref)
-        ref_rgb = None
-        if use_ref:
-            try:
-                ref_rgb = load_reference(await read_image(reference, "reference"))
-            except ImageError as e:
-                raise HTTPException(422, str(e)) from None
+        ref_rgb = reference_or_422(await read_image(reference, "reference")) if use_ref else None
         data = await video.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"video: upload over {settings.max_upload_bytes} bytes")
