@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup demo test test-slow browser clean train-default
+.PHONY: setup demo test test-slow browser clean train-default graphs
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,9 @@ train-default: setup  ## the shipped default model (docs/default-model.md): reci
 	$(BIN)/chromalab export $(foreach s,$(SEEDS),$(RUN)/seed$(s)) --out src/chromalab/weights/default
 	$(BIN)/python scripts/calibrate_chroma.py src/chromalab/weights/default $(DATA)
 	$(BIN)/chromalab evaluate src/chromalab/weights/default --data $(DATA) --out $(RUN)/evaluation-test.json
+
+graphs: setup  ## re-export the ONNX graphs of the per-pixel steps (src/chromalab/inference/graphs; tests hold them equal)
+	$(BIN)/python -c "from chromalab.inference.steps import export_steps; export_steps()"
 
 clean:
 	rm -rf $(VENV) colorized .pytest_cache .ruff_cache

@@ -19,8 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
-SHARED_NOTE = ("machine: 2 CPU cores shared with other engineers' jobs while measuring; "
-               "old and new interleaved in one run, medians reported")
+SHARED_NOTE = ("machine: 2 CPU cores (the load average when the run ended is in load_average: under ~1 the "
+               "machine was otherwise idle); old and new interleaved in one run, medians reported")
 
 _LOOP = """
 import sys, time
@@ -82,6 +82,7 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
 def write(name: str, payload: dict, note: str = SHARED_NOTE) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
-    out.write_text(json.dumps({**payload, "note": note}, indent=2) + "\n")
+    load = [round(x, 2) for x in os.getloadavg()]
+    out.write_text(json.dumps({**payload, "note": note, "load_average": load}, indent=2) + "\n")
     print(f"{note}\nwritten {out}")
     return out

@@ -51,3 +51,15 @@ def test_guided_upsampling_aligns_colour_edges_with_luminance_edges():
     # colour gradient peaks where the luminance edge is
     grad = (guided[:, 0, :, 1:] - guided[:, 0, :, :-1]).abs().mean((0, 1))
     assert abs(int(grad.argmax()) - 52) <= 1
+
+
+def test_bilinear_rows_equals_the_slice_of_the_full_upsampling():
+    from chromalab.ops.upsample import bilinear_rows
+
+    x = torch.randn(1, 4, 7, 9)
+    for height, width in ((7, 9), (23, 31), (100, 41), (5, 6)):  # same size, up, tall, down
+        full = F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)
+        for y0, rows in ((0, height), (0, 1), (height // 3, height - height // 3), (height - 1, 1)):
+            part = bilinear_rows(x, y0, rows, height, width)
+            assert part.shape == (1, 4, rows, width)
+            assert torch.allclose(part, full[:, :, y0:y0 + rows], atol=1e-5)

@@ -78,11 +78,10 @@ def colorize_command(
         Outcome,
         find_inputs,
         plan,
-        run_job,
+        run_jobs,
         summary,
     )
     from chromalab.inference.load import load_colorizer
-    from chromalab.inference.reference import load_reference
     from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 
     if format not in FORMATS:
@@ -116,6 +115,8 @@ def colorize_command(
     if reference:
         if not colorizer.takes_reference:
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")
+        from chromalab.inference.reference import load_reference
+
         try:
             settings.references = [(f"_ref-{r.stem}", load_reference(r, max_pixels=max_pixels)) for r in reference]
         except ImageError as e:
@@ -126,11 +127,12 @@ def colorize_command(
         for o in outcomes:
             _write_row(report_file, o)
         with FileProgress(len(jobs)) as progress:
+            results = run_jobs(colorizer, jobs, settings)  # decode/encode of one overlaps another's colorizing
             for job in jobs:
                 progress.start(job.src)
                 stray: list[str] = []
-                with native_stderr_captured(stray):  # libtiff & co. write straight to fd 2
-                    outcome = run_job(colorizer, job, settings)
+                with native_stderr_captured(stray):  # libtiff & co. write straight to fd 2 (while we wait)
+                    _, outcome = next(results)
                 if stray:
                     outcome.message = "; ".join([m for m in [outcome.message, f"[stderr: {' | '.join(stray)[:200]}]"]
                                                  if m])

@@ -22,6 +22,9 @@ def export_command(
 
     Several runs: their decoders are averaged as one ensemble on the shared frozen encoder.
     """
+    from chromalab.core.extras import require
+
+    require("torch", "export")
     from chromalab.models.io import export_model
 
     try:

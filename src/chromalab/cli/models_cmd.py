@@ -35,9 +35,8 @@ def folder_size(folder: Path) -> str:
 @app.command("models")
 def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...).")) -> None:
     """The shipped models to colorize with (description, size, test scores), then the training variants."""
+    from chromalab.core.extras import missing
     from chromalab.inference.store import DEFAULT_MODEL, PACKAGE_MODELS, shipped_models
-    from chromalab.models.registry import build, count_parameters, get_config, names, recipe_of
-    from chromalab.training.recipe import RECIPES
 
     typer.echo("shipped models (chromalab colorize --model NAME):")
     for name in shipped_models():
@@ -46,6 +45,12 @@ def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...
         typer.echo(f"  {name:12} {folder_size(PACKAGE_MODELS / name):>8}  {desc}{tag}")
         if scores:
             typer.echo(f"  {'':12} {'':8}  {scores}")
+    if missing("torch"):  # the variants are torch modules; the shipped models run without it
+        typer.echo("\ntraining variants and recipes: pip install 'chromalab[train]' to list and train them")
+        return
+    from chromalab.models.registry import build, count_parameters, get_config, names, recipe_of
+    from chromalab.training.recipe import RECIPES
+
     typer.echo("\ntraining variants (chromalab train --variant NAME):")
     typer.echo(f"  {'variant':32} {'family':10} {'parameters':>12}  recipe")
     for name in names(family):

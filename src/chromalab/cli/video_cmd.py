@@ -19,7 +19,7 @@ def split_videos(inputs: list[Path], out_dir: Path) -> tuple[list[tuple[Path, Pa
     Videos named directly are taken out of ``inputs``; folders stay in it (their photos) and their videos
     (recursive, sorted) are added to the jobs."""
     from chromalab.cli.colorize_cmd import output_path
-    from chromalab.inference.video import is_video
+    from chromalab.core.media import is_video
 
     jobs: list[tuple[Path, Path]] = []
     rest: list[Path] = []
@@ -125,7 +125,7 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
 def holds_videos(data: Path) -> bool:
     """A video file, or a folder with videos and no photos in it (at any depth)."""
     from chromalab.core.imageio import iter_image_files
-    from chromalab.inference.video import is_video
+    from chromalab.core.media import is_video
 
     if data.is_file():
         return is_video(data)
@@ -138,9 +138,10 @@ def holds_videos(data: Path) -> bool:
 def evaluate_videos(models: list[str], data: Path, max_frames: int, out: Path | None) -> None:
     """``chromalab evaluate MODEL --data VIDEO_OR_FOLDER``: temporal off and on, one table."""
     from chromalab.core.jsonio import write_json
+    from chromalab.core.media import is_video
     from chromalab.evaluation.video import evaluate_videos as run
     from chromalab.evaluation.video import format_video_table
-    from chromalab.inference.video import VideoError, is_video
+    from chromalab.inference.video import VideoError
 
     videos = [data] if data.is_file() else sorted(p for p in data.rglob("*") if is_video(p))
     if not videos:

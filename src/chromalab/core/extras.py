@@ -1,5 +1,6 @@
 """Optional dependencies: ``pip install chromalab`` colorizes photos; training, the web server, video and data
-building need an extra (``chromalab[train]``, ``[web]``, ``[video]``, ``[data]``; ``[all]`` for everything).
+building need an extra (``chromalab[train]``, ``[web]``, ``[video]``, ``[data]``; ``[all]`` for everything);
+PyTorch models (``--runtime torch``, reference-guided models) need ``chromalab[torch]``, which those include.
 
 ``require`` is called where such a feature starts, so a missing extra is one clear line, not a traceback
 from deep inside an import.
@@ -10,10 +11,11 @@ from __future__ import annotations
 import importlib.util
 
 EXTRAS = {  # extra → the modules it provides that features check for
-    "train": ("lightning", "torchmetrics", "kornia", "skimage"),
-    "web": ("fastapi", "uvicorn", "multipart"),
-    "video": ("av", "cv2"),
-    "data": ("cv2",),
+    "torch": ("torch", "safetensors"),
+    "train": ("torch", "lightning", "torchmetrics", "kornia", "skimage"),
+    "web": ("torch", "fastapi", "uvicorn", "multipart"),
+    "video": ("torch", "av", "cv2"),
+    "data": ("torch", "cv2"),
 }
 
 
@@ -21,9 +23,18 @@ class MissingExtra(ImportError):
     """A feature's optional dependencies are not installed; the message names the extra to install."""
 
 
+def installed(module: str) -> bool:
+    """True if ``module`` can be imported, found without importing it (``find_spec`` raises, rather than
+    answering None, for a module that an import hook or ``sys.modules[name] = None`` blocks)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def missing(extra: str) -> list[str]:
     """The modules of ``extra`` that are not installed."""
-    return [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    return [m for m in EXTRAS[extra] if not installed(m)]
 
 
 def require(extra: str, feature: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from chromalab.core import lab
+from chromalab.core.labnp import to_uint8
 from chromalab.core.metadata import MULTI_FRAME, Metadata, read_metadata, save_options
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
@@ -207,7 +207,7 @@ def pil_to_rgb(im: Image.Image) -> np.ndarray:
 
 def encode_png(rgb: np.ndarray) -> bytes:
     """``(H, W, 3)`` float in [0, 1] (or uint8) → PNG bytes."""
-    rgb = lab.to_uint8(rgb)
+    rgb = to_uint8(rgb)
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, format="PNG")
     return buf.getvalue()
@@ -252,7 +252,7 @@ def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     path = Path(path)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
     with atomic_output(path) as tmp, open(tmp, "wb") as f:
-        Image.fromarray(lab.to_uint8(rgb), "RGB").save(f, format=fmt)
+        Image.fromarray(to_uint8(rgb), "RGB").save(f, format=fmt)
     return path
 
 
@@ -269,7 +269,7 @@ def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *
     fmt = fmt or Image.registered_extensions().get(path.suffix.lower(), "PNG")
     if len(frames) > 1 and fmt not in MULTI_FRAME:
         raise ImageError(f"{path}: {fmt} holds one frame, not {len(frames)}")
-    ims = [Image.fromarray(lab.to_uint8(f), "RGB") for f in frames]
+    ims = [Image.fromarray(to_uint8(f), "RGB") for f in frames]
     opts = save_options(fmt, meta, software=software, quality=quality, frames=len(ims))
     if len(ims) > 1:
         opts.update(save_all=True, append_images=ims[1:])

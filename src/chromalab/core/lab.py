@@ -20,10 +20,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-L_MAX = 100.0
-AB_SCALE = 110.0
-GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
-
+from chromalab.core.labnp import (  # noqa: F401  (re-exported: lab.L_MAX, lab.to_uint8, ...)
+    AB_SCALE,
+    GREY_CHROMA,
+    L_MAX,
+    denormalize_ab,
+    denormalize_l,
+    normalize_l,
+    to_uint8,
+)
 
 WHITE = (0.95047, 1.0, 1.08883)  # D65 reference white (X, Y, Z)
 RGB_TO_XYZ = ((0.412453, 0.357580, 0.180423), (0.212671, 0.715160, 0.072169), (0.019334, 0.119193, 0.950227))
@@ -50,7 +55,7 @@ def _f(t: torch.Tensor) -> torch.Tensor:
 
 
 def _f_inv(t: torch.Tensor) -> torch.Tensor:
-    return torch.where(t > 0.2068966, t**3, (t - 4.0 / 29.0) / 7.787)
+    return torch.where(t > 0.2068966, t * t * t, (t - 4.0 / 29.0) / 7.787)  # products: cheaper than a pow
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -76,24 +81,9 @@ def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
     return rgb.clamp(0.0, 1.0) if clip else rgb
 
 
-def normalize_l(L: torch.Tensor) -> torch.Tensor:
-    """L in [0, 100] → network input in [-1, 1]."""
-    return L / (L_MAX / 2) - 1.0
-
-
-def denormalize_l(l_norm: torch.Tensor) -> torch.Tensor:
-    """Network L in [-1, 1] → L in [0, 100]."""
-    return (l_norm + 1.0) * (L_MAX / 2)
-
-
 def normalize_ab(ab: torch.Tensor) -> torch.Tensor:
     """ab in about [-110, 110] → network range [-1, 1] (clamped)."""
     return (ab / AB_SCALE).clamp(-1.0, 1.0)
-
-
-def denormalize_ab(ab_norm: torch.Tensor) -> torch.Tensor:
-    """Network ab in [-1, 1] → ab in [-110, 110]."""
-    return ab_norm * AB_SCALE
 
 
 def rgb_to_network(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -130,38 +120,41 @@ def _in_gamut(rgb: tuple[torch.Tensor, ...]) -> torch.Tensor:
             & (rgb[2] >= _LINEAR_LO) & (rgb[2] <= _LINEAR_HI))
 
 
-def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> torch.Tensor:
+def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8, channels_last: bool = False
+                        ) -> torch.Tensor:
     """Lab → sRGB, shrinking chroma of out-of-gamut pixels instead of clipping RGB.
 
     Clipping RGB changes lightness; scaling ab towards 0 keeps L exactly (grey is always in gamut).
     A per-pixel bisection on the chroma factor ``s`` in [0, 1] finds the largest in-gamut ``s``. Why it is
     cheap: Lab → linear RGB runs once at full resolution, the bisection runs on the out-of-gamut pixels alone
-    (as flat vectors), the gamut test is done in linear light, and companding to sRGB runs once at the end.
+    (gathered by index once), the gamut test is done in linear light, and companding to sRGB runs once at the
+    end. There is no data-dependent Python branch, so the function traces into an ONNX graph as it is
+    (``chromalab.inference.steps``).
 
     Args:
         L: ``(B, 1, H, W)`` in [0, 100].
         ab: ``(B, 2, H, W)``.
+        channels_last: return ``(B, H, W, 3)`` instead (what images and the ONNX finish step want).
     Returns:
-        sRGB ``(B, 3, H, W)`` in [0, 1].
+        sRGB ``(B, 3, H, W)`` (or ``(B, H, W, 3)``) float32 in [0, 1].
     """
+    B, _, H, W = L.shape
     lin = lab_to_linear(L[:, 0], ab[:, 0], ab[:, 1])  # (B, H, W) each
-    bad = ~_in_gamut(lin)
-    lin = torch.stack(lin, 1)
-    if bool(bad.any()):
-        Lb, ab_b = L[:, 0][bad], ab.permute(0, 2, 3, 1)[bad]  # (N,), (N, 2)
-        a, b = ab_b[:, 0], ab_b[:, 1]
-        lo = torch.zeros_like(Lb)
-        hi = torch.ones_like(Lb)
-        for _ in range(steps):
-            mid = (lo + hi) / 2
-            good = _in_gamut(lab_to_linear(Lb, a * mid, b * mid))
-            lo = torch.where(good, mid, lo)
-            hi = torch.where(good, hi, mid)
-        fixed = torch.stack(lab_to_linear(Lb, a * lo, b * lo), 1)  # (N, 3)
-        lin = lin.permute(0, 2, 3, 1)
-        lin[bad] = fixed
-        lin = lin.permute(0, 3, 1, 2)
-    return linear_to_srgb(lin.clamp(0.0, 1.0))
+    idx = (~_in_gamut(lin)).reshape(-1).nonzero()[:, 0]  # flat indices of the out-of-gamut pixels, (N,)
+    lin = torch.stack(lin, -1).reshape(-1, 3)
+    Lb = L.reshape(-1).index_select(0, idx)
+    ab_b = ab.permute(0, 2, 3, 1).reshape(-1, 2).index_select(0, idx)
+    a, b = ab_b[:, 0], ab_b[:, 1]
+    lo = torch.zeros_like(Lb)
+    hi = torch.ones_like(Lb)
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        good = _in_gamut(lab_to_linear(Lb, a * mid, b * mid))
+        lo = torch.where(good, mid, lo)
+        hi = torch.where(good, hi, mid)
+    lin = lin.index_put((idx,), torch.stack(lab_to_linear(Lb, a * lo, b * lo), 1))
+    rgb = linear_to_srgb(lin.clamp(0.0, 1.0)).reshape(B, H, W, 3)
+    return rgb if channels_last else rgb.permute(0, 3, 1, 2)
 
 
 def image_to_tensor(img: np.ndarray) -> torch.Tensor:
@@ -195,8 +188,3 @@ def is_grey_photo(rgb: np.ndarray) -> bool:
     return mean_chroma(rgb) < GREY_CHROMA
 
 
-def to_uint8(rgb: np.ndarray) -> np.ndarray:
-    """Float image in [0, 1] (any shape) → uint8, clipped and rounded half up; uint8 input is returned as is."""
-    if rgb.dtype == np.uint8:
-        return rgb
-    return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

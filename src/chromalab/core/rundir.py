@@ -15,6 +15,7 @@ from chromalab.core.jsonio import read_json
 
 CONFIG = "config.json"            # model config, recipe, how it was trained, inference settings
 WEIGHTS = "model.safetensors"     # best weights by validation (what loads and ships)
+ONNX = "model.onnx"               # the same network for ONNX Runtime (model folders; `chromalab export`)
 LAST_WEIGHTS = "last.safetensors"
 HISTORY = "history.json"          # metrics per epoch
 EVALUATION = "evaluation.json"    # test-split metrics written by evaluate / sweep

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -63,3 +64,8 @@ class AutoColorizer(Colorizer):
 
     def colorize_l(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
         return self.routes[self.route(L)].colorize_l(L, reference)
+
+    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+                           vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
+        route = self.route(torch.from_numpy(np.ascontiguousarray(L))[None, None])
+        return self.routes[route].colorize_lightness(L, reference, saturation, vibrance, as_uint8)

@@ -34,7 +34,6 @@ from chromalab.core.imageio import (
 )
 from chromalab.core.metadata import MULTI_FRAME, WRITABLE, output_format
 from chromalab.core.version import __version__
-from chromalab.ops.colour import adjust_colour
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ def outputs_for(job: Job, settings: BatchSettings) -> list[Path]:
 
 
 def colorize_frames(colorizer, photo: Photo, settings: BatchSettings, reference=None) -> list[np.ndarray]:
-    return [adjust_colour(colorizer.colorize(f, reference=reference), settings.saturation, settings.vibrance)
+    return [colorizer.colorize(f, reference=reference, saturation=settings.saturation, vibrance=settings.vibrance)
             for f in photo.frames]
 
 
@@ -202,6 +201,33 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
     out = Outcome(str(job.src), COLORIZED, shown, msg, photo.notes)
     out.message = _with_notes(msg, photo)
     return out
+
+
+def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: int = 2
+             ) -> Iterator[tuple[Job, Outcome]]:
+    """``run_job`` for each job, ``workers`` at a time, yielding ``(job, outcome)`` in the jobs' order.
+
+    Why threads: one job's decoding and encoding (Pillow, GIL released) overlap another's colorizing (ONNX
+    Runtime or torch, GIL released), so the cores stay busy between the network's runs. At most ``workers``
+    jobs (and their photos) are in flight; closing the iterator early (Ctrl-C) cancels the jobs not yet
+    started and waits for the running ones, whose outputs are written whole or not at all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = list(jobs)
+    if workers <= 1:
+        for job in jobs:
+            yield job, run_job(colorizer, job, settings)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="colorize")
+    try:
+        pending = [pool.submit(run_job, colorizer, job, settings) for job in jobs[:workers]]
+        for i, job in enumerate(jobs):
+            outcome = pending[i].result()
+            if i + workers < len(jobs):
+                pending.append(pool.submit(run_job, colorizer, jobs[i + workers], settings))
+            yield job, outcome
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _with_notes(msg: str, photo: Photo | None) -> str:

@@ -18,74 +18,40 @@ import os
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image as PILImage
-from torch import nn
 
-from chromalab.core import lab
+from chromalab.core import labnp
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
-from chromalab.inference.runtime import TorchRunner
+from chromalab.inference import pipeline
+from chromalab.inference.onnx_steps import OnnxSteps, graphs_available
+from chromalab.inference.runtime import ONNX, TorchRunner
 from chromalab.inference.settings import InferenceSettings
-from chromalab.ops.colour import adjust_colour
-from chromalab.ops.upsample import guided_upsample
 
 Image = np.ndarray | str | os.PathLike | PILImage.Image
+_STEPS: dict[str, Any] = {}  # runtime → the steps object, shared by every colorizer (sessions made once)
 
 
-def working_copy(L: torch.Tensor, work_size: int) -> torch.Tensor | None:
-    """L ``(B, 1, H, W)`` area-downsampled so its longer side is ``work_size``; None if it is no larger."""
-    h, w = L.shape[-2:]
-    scale = min(1.0, work_size / max(h, w))
-    if scale >= 1.0:
+def shared_steps(runtime: str) -> Any:
+    """The per-pixel steps for ``runtime``: ONNX Runtime graphs (no torch) or eager torch modules."""
+    if runtime not in _STEPS:
+        if runtime == ONNX and graphs_available():
+            _STEPS[runtime] = OnnxSteps()
+        else:
+            from chromalab.inference.steps import TorchSteps
+
+            _STEPS[runtime] = TorchSteps()
+    return _STEPS[runtime]
+
+
+def working_copy(L: Any, work_size: int) -> Any:
+    """L ``(B, C, H, W)`` torch tensor area-downsampled so its longer side is ``work_size``; None if it is no
+    larger (``pipeline.area_downsample``, the one implementation)."""
+    import torch
+
+    size = pipeline.work_shape(*L.shape[-2:], work_size)
+    if size is None:
         return None
-    return F.interpolate(L, size=(max(8, round(h * scale)), max(8, round(w * scale))), mode="area")
-
-
-STRIP_PIXELS = 1 << 20  # full-resolution per-pixel steps run on row strips of about this many pixels
-
-
-def row_strips(h: int, w: int) -> range:
-    """Start rows of strips of ``strip_rows(w)`` rows covering ``h`` rows."""
-    return range(0, h, strip_rows(w))
-
-
-def strip_rows(w: int) -> int:
-    return max(1, STRIP_PIXELS // max(1, w))
-
-
-def image_l(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
-    """A photo (path, ``(H, W, 3)`` or ``(H, W)`` array, float in [0, 1] or uint8) → L ``(1, 1, H, W)``.
-
-    Colour inputs give the L of their grey version. Computed on row strips, so a 24-megapixel photo never has
-    a full-resolution float RGB copy (memory, and cache-friendlier)."""
-    rgb = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
-    h, w = rgb.shape[:2]
-    L = torch.empty(1, 1, h, w)
-    rows = strip_rows(w)
-    for y in row_strips(h, w):
-        part = rgb[y:y + rows]
-        if part.ndim == 2:  # a plain grey array
-            part = np.repeat(part[..., None], 3, axis=2)
-        if part.dtype == np.uint8:
-            part = part.astype(np.float32) / 255.0
-        L[..., y:y + rows, :] = lab.grey_l(lab.image_to_tensor(part))
-    return L
-
-
-def finish(L: torch.Tensor, ab: torch.Tensor, saturation: float = 1.0, vibrance: float = 0.0,
-           as_uint8: bool = False) -> np.ndarray:
-    """Full-resolution L ``(1, 1, H, W)`` and ab ``(1, 2, H, W)`` → ``(H, W, 3)`` sRGB (float32, or uint8):
-    gamut fitting, colour adjustment and rounding, on row strips (all per pixel, so strips give the same
-    result as the whole photo, with one strip's temporaries instead of the photo's)."""
-    h, w = L.shape[-2:]
-    out = np.empty((h, w, 3), np.uint8 if as_uint8 else np.float32)
-    rows = strip_rows(w)
-    for y in row_strips(h, w):
-        rgb = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L[..., y:y + rows, :], ab[..., y:y + rows, :]))
-        rgb = adjust_colour(rgb, saturation, vibrance)
-        out[y:y + rows] = lab.to_uint8(rgb) if as_uint8 else rgb
-    return out
+    return torch.from_numpy(pipeline.area_downsample(L.detach().cpu().numpy(), size)).to(L.device)
 
 
 class Colorizer:
@@ -93,26 +59,31 @@ class Colorizer:
 
     ``Colorizer.load()`` gives the shipped default; ``Colorizer.load("runs/ae1")`` a trained run (the same
     as ``chromalab.load_colorizer``, which may return a ``ReferenceColorizer`` or an ``AutoColorizer``).
+    With ONNX Runtime (the default for model folders that carry ``model.onnx``) nothing here imports torch.
     """
 
     takes_reference = False
 
-    def __init__(self, model: nn.Module | None, settings: InferenceSettings | None = None,
-                 meta: dict[str, Any] | None = None, device: str | torch.device = "cpu", name: str = "model",
+    def __init__(self, model: Any | None, settings: InferenceSettings | None = None,
+                 meta: dict[str, Any] | None = None, device: Any = "cpu", name: str = "model",
                  runner: Any = None):
-        """``runner``: how the network runs (``chromalab.inference.runtime``); default PyTorch on ``model``.
-        ``model`` may be None when a runner is given (ONNX Runtime needs no torch model)."""
+        """``model``: a torch module (``TorchRunner``), or None when ``runner`` is an ``OnnxRunner``."""
         self.model = model.to(device).eval() if model is not None else None
         self.runner = runner if runner is not None else TorchRunner(self.model)
         self.settings = settings or InferenceSettings()
         self.meta = meta or {}
-        self.device = torch.device(device)
+        self.device = device
         self.name = name
 
     @property
     def runtime(self) -> str:
         """``torch`` or ``onnx``: what runs the network."""
         return self.runner.runtime
+
+    @property
+    def steps(self) -> Any:
+        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch."""
+        return shared_steps(self.runtime)
 
     @property
     def work_size(self) -> int:
@@ -137,38 +108,65 @@ class Colorizer:
         if reference is not None and not self.takes_reference:
             raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
 
-    def run_model(self, l_norm: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (no inference settings applied)."""
+    def run_model(self, l_norm: Any, reference: Any = None) -> Any:
+        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings)."""
+        if self.runtime == ONNX:
+            import torch
+
+            return torch.from_numpy(self.runner(l_norm.detach().cpu().numpy()))
         return self.runner(l_norm)
 
-    @torch.inference_mode()
-    def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        """ab ``(B, 2, h, w)`` in Lab units for L ``(B, 1, h, w)`` in [0, 100] at working size, with flip
-        averaging, the chroma scale and the vividness of ``settings``."""
+    def network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
+        """``run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
+        if self.runtime == ONNX:
+            return self.runner(l_norm)
+        import torch
+
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(l_norm, np.float32)).to(self.device)
+            return self.run_model(x, reference).float().cpu().numpy()
+
+    def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
+        """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
+        the flip averaging, chroma scale and vividness of ``settings``."""
         self._check_reference(reference)
-        l_norm = lab.normalize_l(L.to(self.device))
-        ab = self.run_model(l_norm, reference).float()
+        l_norm = labnp.normalize_l(np.asarray(L, np.float32))
+        ab = self.network(l_norm, reference)
         if self.settings.flip_average:
-            ab = (ab + self.run_model(l_norm.flip(-1), reference).float().flip(-1)) / 2
+            mirrored = self.network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
+            ab = (ab + mirrored) / 2
         scale = self.settings.chroma_scale * self.settings.vividness
-        if scale != 1.0:
-            ab = ab * scale
-        return lab.denormalize_ab(ab).cpu()
+        return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
+
+    def predict_ab(self, L: Any, reference: Any = None) -> Any:
+        """``predict`` on torch tensors (the video and auto-routing code work in torch)."""
+        import torch
+
+        return torch.from_numpy(np.ascontiguousarray(self.predict(L.detach().cpu().numpy(), reference)))
 
     def prepare_reference(self, reference: Any) -> Any:
-        """A reference photo in the form ``predict_ab`` takes (plain models take none)."""
+        """A reference photo in the form ``predict`` takes (plain models take none)."""
         self._check_reference(reference)
         return None
 
-    @torch.inference_mode()
-    def colorize_l(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        """Full-resolution L ``(1, 1, H, W)`` in [0, 100] → ab ``(1, 2, H, W)`` (Lab units).
+    def colorize_l(self, L: Any, reference: Any = None) -> Any:
+        """Full-resolution L ``(1, 1, H, W)`` torch tensor in [0, 100] → ab ``(1, 2, H, W)`` (Lab units),
+        guided-upsampled (``ops.upsample.guided_upsample``); ``reference``: what ``prepare_reference``
+        returned. ``colorize`` does not use it: it upsamples row strip by row strip."""
+        from chromalab.core import lab
+        from chromalab.ops.upsample import guided_upsample
 
-        ``reference``: what ``prepare_reference`` returned (reference-guided models only)."""
         L_low = working_copy(L, self.work_size)
         if L_low is None:
             return self.predict_ab(L, reference)
         return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
+
+    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+                           vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
+        """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (``pipeline.colorize_lightness``)."""
+        return pipeline.colorize_lightness(
+            L, steps=self.steps, predict=lambda low: self.predict(low, reference), work_size=self.work_size,
+            saturation=saturation, vibrance=vibrance, as_uint8=as_uint8)
 
     def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
                  saturation: float = 1.0, vibrance: float = 0.0, vividness: float | None = None) -> Any:
@@ -178,18 +176,26 @@ class Colorizer:
 
         Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
         photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
-        as ``chromalab.ops.colour.adjust_colour`` (after the fact, on the output). ``vividness``: this call's
-        boldness (``InferenceSettings.vividness``; default: the model's), applied to the network's ab.
+        as ``chromalab.ops.colour.adjust_colour``, applied to the predicted ab before the one gamut fit.
+        ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
+        the network's ab.
         """
+        if not (0.0 <= saturation <= 4.0):
+            raise ValueError(f"saturation must be in [0, 4], got {saturation}")
+        if not (-1.0 <= vibrance <= 1.0):
+            raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
         if vividness is not None and vividness != self.settings.vividness:
             return self.with_settings(vividness=vividness).colorize(
                 image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
         as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)
-        L = image_l(np.asarray(image) if pil and image.mode in ("L", "RGB") else pil_to_rgb(image) if pil else image,
-                    max_pixels)
-        out = finish(L, self.colorize_l(L, ref), saturation, vibrance, as_uint8)
+        if pil:
+            arr = np.asarray(image) if image.mode in ("L", "RGB") else pil_to_rgb(image)
+        else:
+            arr = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
+        L = pipeline.image_lightness(arr, self.steps)
+        out = self.colorize_lightness(L, ref, saturation, vibrance, as_uint8)
         return PILImage.fromarray(out, "RGB") if pil else out
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,

@@ -5,32 +5,41 @@
 - any other L → ab model: a ``Colorizer``.
 Names and paths are resolved by ``chromalab.inference.store``; inference settings come from the model
 folder's ``config.json`` (``InferenceSettings.from_meta``), with ``work_size`` overridable.
+
+A model folder with ``model.onnx`` (written only for plain L → ab networks) runs on ONNX Runtime by default,
+and then nothing imports torch: its family, weights and torch model code are not needed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
-import torch
-
-from chromalab.data.faces import cascade_path
-from chromalab.inference.auto import ROUTER, ROUTES, AutoColorizer
+from chromalab.core import rundir
+from chromalab.core.extras import require
+from chromalab.core.jsonio import read_json
 from chromalab.inference.colorizer import Colorizer
-from chromalab.inference.reference import ReferenceColorizer
-from chromalab.inference.runtime import ONNX, OnnxRunner, choose_runtime
+from chromalab.inference.runtime import ONNX, ONNX_NAME, OnnxRunner, choose_runtime, torch_available
 from chromalab.inference.settings import InferenceSettings
 from chromalab.inference.store import DEFAULT_MODEL, display_name, find_model, resolve_model_dir
-from chromalab.models.io import COLORIZER_FAMILIES, ONNX_NAME, WEIGHTS_NAME, load_model, read_meta
-from chromalab.models.registry import config_from_dict
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
-COLORIZERS = {"reference": ReferenceColorizer}  # model family → colorizer class (default: Colorizer)
 
 
 def default_device() -> str:
+    """``cuda`` when torch sees a GPU, else ``cpu``. Machines without an NVIDIA driver are answered without
+    importing torch (it takes about a second)."""
+    if not torch_available() or not Path("/proc/driver/nvidia/version").exists():
+        return "cpu"
+    import torch
+
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _require_torch(path: Path) -> None:
+    require("torch", f"{path.name} with PyTorch (only models with {ONNX_NAME} run on ONNX Runtime alone)")
 
 
 def load_colorizer(model: str | os.PathLike | None = None, *, device: str | None = None,
@@ -47,23 +56,45 @@ def load_colorizer(model: str | os.PathLike | None = None, *, device: str | None
         col = load_auto(device=device, work_size=work_size, runtime=runtime)
         return col if vividness is None else col.with_settings(vividness=vividness)
     path = resolve_model_dir(model)
-    meta = read_meta(path)
+    if not (path / rundir.CONFIG).is_file():
+        raise FileNotFoundError(f"{path}: no {rundir.CONFIG} (not a chromalab run or model folder)")
     device = device or default_device()
+    name = display_name(model, path)
+    default_weights = weights in (None, rundir.WEIGHTS)
+    if (path / ONNX_NAME).is_file():  # export writes model.onnx for plain L → ab networks only
+        chosen = choose_runtime(runtime, path, device=device, default_weights=default_weights)
+        if chosen == ONNX:
+            meta = read_json(path / rundir.CONFIG)
+            settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
+            return Colorizer(None, settings, meta, device=device, name=name, runner=OnnxRunner(path / ONNX_NAME))
+    _require_torch(path)
+    return _load_torch(path, name, device, work_size, weights, runtime, vividness, default_weights)
+
+
+def _load_torch(path: Path, name: str, device: str, work_size: int | None, weights: str | None,
+                runtime: str | None, vividness: float | None, default_weights: bool) -> Colorizer:
+    from chromalab.inference.reference import ReferenceColorizer
+    from chromalab.models.io import COLORIZER_FAMILIES, load_model, read_meta
+    from chromalab.models.registry import config_from_dict
+
+    meta = read_meta(path)
     family = config_from_dict(meta["model"]).family
     chosen = choose_runtime(runtime, path, exportable=family in COLORIZER_FAMILIES, device=device,
-                            default_weights=weights in (None, WEIGHTS_NAME))
+                            default_weights=default_weights)
     settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
-    cls = COLORIZERS.get(family, Colorizer)
-    name = display_name(model, path)
+    cls = {"reference": ReferenceColorizer}.get(family, Colorizer)  # model family → colorizer class
     if chosen == ONNX:
         return cls(None, settings, meta, device=device, name=name, runner=OnnxRunner(path / ONNX_NAME))
-    net, meta = load_model(path, weights=weights or WEIGHTS_NAME)
+    net, meta = load_model(path, weights=weights or rundir.WEIGHTS)
     return cls(net, settings, meta, device=device, name=name)
 
 
 def load_auto(device: str | None = None, work_size: int | None = None, runtime: str | None = None) -> Colorizer:
     """``AutoColorizer`` if portrait and landscape models (and a router or a face detector) are installed;
     otherwise the default model, with a warning (logged) saying why."""
+    from chromalab.data.faces import cascade_path
+    from chromalab.inference.auto import ROUTER, ROUTES, AutoColorizer
+
     found = {name: find_model(name) for name in (*ROUTES, ROUTER)}
     cascade = cascade_path()
     why = None
@@ -74,6 +105,8 @@ def load_auto(device: str | None = None, work_size: int | None = None, runtime: 
     if why:
         log.warning("--model auto: %s; using the default model", why)
         return load_colorizer(DEFAULT_MODEL, device=device, work_size=work_size, runtime=runtime)
+    from chromalab.models.io import load_model
+
     cols = {r: load_colorizer(found[r], device=device, work_size=work_size, runtime=runtime) for r in ROUTES}
     router = load_model(found[ROUTER])[0] if found[ROUTER] is not None else None
     return AutoColorizer(cols["portrait"], cols["landscape"], router=router, cascade=cascade)

@@ -1,27 +1,27 @@
 """How the network of a colorizer is run: PyTorch or ONNX Runtime.
 
-A runner is a callable ``runner(l_norm) -> ab_norm`` (``(B, 1, h, w)`` network L in [-1, 1] → ``(B, 2, h, w)``
-network ab in [-1, 1], torch tensors in and out). Everything around the network (working copy, flip
-averaging, chroma scale, guided upsampling, gamut fitting) is ``Colorizer``'s, the same for every runtime:
-the runtime choice lives here and nowhere else.
+The runtime choice lives here and nowhere else. ``OnnxRunner`` runs the ``model.onnx`` that ``chromalab
+export`` writes beside the weights (NumPy in and out: network L ``(B, 1, h, w)`` in [-1, 1] → network ab
+``(B, 2, h, w)`` in [-1, 1]); ``TorchRunner`` runs the torch model (tensors in and out). Everything around the
+network (row strips, working copy, flip averaging, chroma scale, guided upsampling, gamut fitting) is the same
+for both (``chromalab.inference.pipeline``).
 
-ONNX Runtime runs the ``model.onnx`` that ``chromalab export`` writes beside the weights. It is the default
-for such models when ``onnxruntime`` is installed: on CPU it is several times faster than eager PyTorch (it
-folds batch norm into the convolutions and fuses the activations), and it needs neither the torch model
-nor its weights file to be read.
+ONNX Runtime is the default for such models when ``onnxruntime`` is installed: on the CPU it is several
+times faster than eager PyTorch (batch norm folded into the convolutions, activations fused), and with it
+colorizing needs no torch at all: this module, like the whole ONNX path, imports torch only for
+``TorchRunner``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
-from chromalab.models.io import ONNX_NAME
+from chromalab.core.extras import installed
+from chromalab.core.rundir import ONNX as ONNX_NAME
 
 TORCH = "torch"
 ONNX = "onnx"
@@ -30,7 +30,11 @@ RUNTIMES = (AUTO, TORCH, ONNX)
 
 
 def onnxruntime_available() -> bool:
-    return importlib.util.find_spec("onnxruntime") is not None
+    return installed("onnxruntime")
+
+
+def torch_available() -> bool:
+    return installed("torch")
 
 
 def choose_runtime(requested: str | None, model_dir: Path, *, exportable: bool = True, device: str = "cpu",
@@ -65,39 +69,42 @@ def choose_runtime(requested: str | None, model_dir: Path, *, exportable: bool =
     return TORCH
 
 
+def ort_session(path: str | os.PathLike, threads: int | None = None) -> Any:
+    """An ONNX Runtime CPU session for ``path``: full graph optimisation (batch norm folded into convolutions,
+    activations fused), ``threads`` intra-op threads (default: one per physical core), no spinning between
+    runs (the pipeline's other steps need the same cores right away)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
 class TorchRunner:
-    """The network run by PyTorch (any device)."""
+    """The network run by PyTorch (any device); torch tensors in and out."""
 
     runtime = TORCH
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: Any):
         self.model = model
 
-    def __call__(self, l_norm: torch.Tensor) -> torch.Tensor:
+    def __call__(self, l_norm: Any) -> Any:
         return self.model(l_norm)
 
 
 class OnnxRunner:
-    """The network run by ONNX Runtime from a ``model.onnx`` (CPU).
-
-    ``threads``: intra-op threads (default: ONNX Runtime's, one per physical core); full graph optimisation
-    (batch norm folded into convolutions, activations fused); no spinning between runs."""
+    """The network run by ONNX Runtime from a ``model.onnx`` (CPU); NumPy float32 arrays in and out."""
 
     runtime = ONNX
 
     def __init__(self, path: str | os.PathLike, threads: int | None = None):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
-        # no busy-waiting after a run: the pipeline's torch steps need the same cores right away
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = Path(path)
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.session = ort_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
 
-    def __call__(self, l_norm: torch.Tensor) -> torch.Tensor:
-        x = np.ascontiguousarray(l_norm.detach().cpu().float().numpy())
-        return torch.from_numpy(self.session.run(None, {self.input_name: x})[0])
+    def __call__(self, l_norm: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(l_norm, dtype=np.float32)
+        return self.session.run(None, {self.input_name: x})[0]

@@ -33,17 +33,12 @@ from chromalab.ops.upsample import guided_upsample
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm")
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}  # what the mp4 muxer takes as is
 BATCH_PIXELS = 16_000_000  # frames per batch are capped so a batch holds about this many pixels
 
 
 class VideoError(Exception):
     """A video that cannot be colorized; the message is one line, naming the file."""
-
-
-def is_video(path: str | os.PathLike) -> bool:
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from chromalab.models.registry import config_from_dict, config_to_dict, legacy_f
 
 CONFIG_NAME = rundir.CONFIG
 WEIGHTS_NAME = rundir.WEIGHTS
-ONNX_NAME = "model.onnx"
+ONNX_NAME = rundir.ONNX
 ONNX_OPSET = 17
 COLORIZER_FAMILIES = ("effnet", "ae", "gan")  # plain network L → ab networks: the ones exported to ONNX
 

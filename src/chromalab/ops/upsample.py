@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+GUIDED_RADIUS = 2  # window radius of guided upsampling, in working-size pixels
+GUIDED_EPS = 1e-3  # its regularisation, in (L / 100)² units
 
 def box_filter(x: torch.Tensor, r: int) -> torch.Tensor:
     """Mean over the ``(2r+1)²`` window around each pixel, the window clipped at the borders.
@@ -63,7 +65,7 @@ def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int = 4, eps: float
 
 
 def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_high: torch.Tensor,
-                    r: int = 2, eps: float = 1e-3) -> torch.Tensor:
+                    r: int = GUIDED_RADIUS, eps: float = GUIDED_EPS) -> torch.Tensor:
     """Fast guided upsampling of ``src_low`` to the size of ``guide_high``.
 
     Args:
@@ -81,6 +83,30 @@ def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_high: 
         part = F.interpolate(a[:, c:c + 1], size=size, mode="bilinear", align_corners=False).mul_(guide_high)
         out[:, c:c + 1] = part.add_(F.interpolate(b[:, c:c + 1], size=size, mode="bilinear", align_corners=False))
     return out
+
+
+def bilinear_rows(x: torch.Tensor, y0: torch.Tensor | int, rows: int, height: torch.Tensor | int, width: int
+                  ) -> torch.Tensor:
+    """Rows ``y0 .. y0 + rows - 1`` of ``F.interpolate(x, (height, width), mode="bilinear")`` (half-pixel
+    centres, ``align_corners=False``), without making the other rows: a strip of a full-resolution upsampling.
+
+    Args:
+        x: ``(B, C, h, w)``.
+        y0, height: the strip's first row and the full output height (ints, or 0-d int64 tensors: the ONNX
+            finish step takes them as graph inputs).
+        rows, width: the strip's size (traced from the full-resolution strip's shape).
+    Returns:
+        ``(B, C, rows, width)``; equal to the slice of the full upsampling (``tests/ops/test_upsample.py``).
+    """
+    h = x.shape[-2]
+    y0 = torch.as_tensor(y0, dtype=torch.float32)
+    height = torch.as_tensor(height, dtype=torch.float32)
+    src = ((torch.arange(rows, dtype=torch.float32) + y0 + 0.5) * (h / height) - 0.5).clamp(min=0.0)
+    top = src.floor().long().clamp(max=h - 1)
+    frac = (src - top.float())[:, None]
+    below = (top + 1).clamp(max=h - 1)
+    strip = x.index_select(2, top) * (1.0 - frac) + x.index_select(2, below) * frac  # (B, C, rows, w)
+    return F.interpolate(strip, size=(rows, width), mode="bilinear", align_corners=False)  # rows: identity
 
 
 def bilinear_upsample(src_low: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

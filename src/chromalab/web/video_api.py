@@ -17,8 +17,9 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from chromalab.core.media import VIDEO_SUFFIXES
 from chromalab.inference.store import DEFAULT_MODEL
-from chromalab.inference.video import VIDEO_SUFFIXES, VideoError, colorize_video, probe_video
+from chromalab.inference.video import VideoError, colorize_video, probe_video
 from chromalab.web.errors import error_responses, reference_or_422
 
 

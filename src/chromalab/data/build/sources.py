@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from chromalab.core.imageio import IMAGE_SUFFIXES, iter_image_files, load_rgb, load_rgb_bytes
+from chromalab.core.media import VIDEO_SUFFIXES
 from chromalab.data.build.filters import is_black_or_flat
 from chromalab.data.build.http import FetchError, fetch, fetch_json
 
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 FLICKR_API = "https://api.flickr.com/services/rest/"
 FLICKR_CC_LICENSES = "1,2,3,4,5,6,9,10"  # CC BY-NC-SA … CC BY-SA, CC0, Public Domain Mark
 FLICKR_LICENSE_NAMES = {"1": "CC BY-NC-SA 2.0", "2": "CC BY-NC 2.0", "3": "CC BY-NC-ND 2.0", "4": "CC BY 2.0",
