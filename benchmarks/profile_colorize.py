@@ -4,7 +4,8 @@
 
 The steps of a 1024×1024 grey uint8 photo with the shipped default (ONNX Runtime by default): L (the grey
 table), the working copy, the network (flip averaging as the model folder says), the guided filter's
-coefficients, the finish (upsampling, ab, gamut fitting, on row strips) and 8-bit rounding; medians of
+coefficients, the finish (upsampling, ab, gamut fitting, on row strips, threads as the pipeline runs them) and
+8-bit rounding (in the pipeline it runs inside the strips); medians of
 ``--repeats``. Prints a table and writes benchmarks/results/profile-<runtime>.json.
 """
 
@@ -46,9 +47,14 @@ def main() -> None:
         times.setdefault(name, []).append(time.perf_counter() - t)
         return out
 
-    def finish(L, coef):
-        rows = pipeline.strip_rows(n)
-        return np.concatenate([steps.finish(L[y:y + rows], coef, y, n) for y in pipeline.row_strips(n, n)])
+    def finish(L, coef):  # as pipeline.colorize_lightness runs it: strips on STRIP_THREADS threads
+        rows, out = pipeline.strip_rows(n), np.empty((n, n, 3), np.float32)
+
+        def strip(y):
+            out[y:y + rows] = steps.finish(L[y:y + rows], coef, y, n)
+
+        pipeline._map_strips(strip, pipeline.row_strips(n, n))
+        return out
 
     for _ in range(args.repeats):
         t0 = time.perf_counter()

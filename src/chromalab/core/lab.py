@@ -46,8 +46,11 @@ def srgb_to_linear(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x > 0.04045, ((x + 0.055).clamp(min=0.0) / 1.055) ** 2.4, x / 12.92)
 
 
+# The piecewise curves below are written without torch.where: the two pieces meet at the threshold, so "power
+# piece at max(x, threshold) + linear piece of the part below it" is the same function (to ~3e-6), and it
+# exports to plain arithmetic that ONNX Runtime runs several times faster than its Where.
 def linear_to_srgb(x: torch.Tensor) -> torch.Tensor:
-    return torch.where(x > 0.0031308, 1.055 * x.clamp(min=0.0031308) ** (1 / 2.4) - 0.055, 12.92 * x)
+    return 1.055 * x.clamp(min=0.0031308) ** (1 / 2.4) - 0.055 + 12.92 * (x - 0.0031308).clamp(max=0.0)
 
 
 def _f(t: torch.Tensor) -> torch.Tensor:
@@ -55,7 +58,8 @@ def _f(t: torch.Tensor) -> torch.Tensor:
 
 
 def _f_inv(t: torch.Tensor) -> torch.Tensor:
-    return torch.where(t > 0.2068966, t * t * t, (t - 4.0 / 29.0) / 7.787)  # products: cheaper than a pow
+    c = t.clamp(min=0.2068966)  # the linear piece is the cube's tangent at 6/29
+    return c * c * c + (t - c) / 7.787
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -153,7 +157,7 @@ def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 8, chann
         lo = torch.where(good, mid, lo)
         hi = torch.where(good, hi, mid)
     lin = lin.index_put((idx,), torch.stack(lab_to_linear(Lb, a * lo, b * lo), 1))
-    rgb = linear_to_srgb(lin.clamp(0.0, 1.0)).reshape(B, H, W, 3)
+    rgb = linear_to_srgb(lin.clamp(0.0, 1.0)).clamp(0.0, 1.0).reshape(B, H, W, 3)
     return rgb if channels_last else rgb.permute(0, 3, 1, 2)
 
 

@@ -23,11 +23,12 @@ def graphs_available(folder: Path = GRAPH_DIR) -> bool:
 
 
 class OnnxSteps:
-    """The steps as ONNX Runtime sessions (made on first use)."""
+    """The steps as ONNX Runtime sessions (made on first use). ``threads``: intra-op threads per run, 1 by
+    default: the pipeline runs strips on several threads at once instead (``pipeline.STRIP_THREADS``)."""
 
     runtime = "onnx"
 
-    def __init__(self, folder: Path = GRAPH_DIR, threads: int | None = None):
+    def __init__(self, folder: Path = GRAPH_DIR, threads: int | None = 1):
         self.folder = Path(folder)
         self.threads = threads
         self._sessions: dict = {}

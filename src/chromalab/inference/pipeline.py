@@ -13,17 +13,35 @@ same torch functions, run eagerly or as exported ONNX graphs. This module needs 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from chromalab.core.labnp import to_uint8
 
-# Full-resolution per-pixel steps run on row strips of about this many pixels: each step is a chain of ~100
-# element-wise operations, and a strip's temporaries (0.5 MB each) stay in the CPU's cache between them
-# (measured on the 2-core CPU: 1024² finish in 1 strip 0.23 s, in 8 strips 0.12 s); memory is one strip's.
-STRIP_PIXELS = 1 << 17
+# Full-resolution per-pixel steps run on row strips of about this many pixels, several strips at once (one
+# per core, ``STRIP_THREADS``). Each step is a chain of a few hundred small element-wise operations: with
+# 64-K-pixel strips their temporaries stay in the CPU's cache, and one thread per strip beats splitting each
+# operation across cores (measured on the 2-core CPU, 1024² finish: 1 strip 144 ms, 8 strips 109 ms, 16
+# strips 92 ms, each with 2 intra-op threads; 16 strips with 1 intra-op thread 73 ms). Memory: a few strips.
+STRIP_PIXELS = 1 << 16
+STRIP_THREADS = max(1, min(4, os.cpu_count() or 1))
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _map_strips(fn: Callable[[int], None], starts: range) -> None:
+    """``fn(y)`` for every strip start ``y``, on ``STRIP_THREADS`` threads (the steps release the GIL)."""
+    if STRIP_THREADS == 1 or len(starts) == 1:
+        for y in starts:
+            fn(y)
+        return
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(STRIP_THREADS, thread_name_prefix="strips"))
+    for f in [_POOL[0].submit(fn, y) for y in starts]:
+        f.result()
 
 
 def strip_rows(w: int) -> int:
@@ -60,7 +78,11 @@ def area_downsample(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         shape[axis] = n_out
         return (np.take(c, hi, axis=axis) - np.take(c, lo, axis=axis)) / (hi - lo).reshape(shape).astype(np.float32)
 
-    return along(along(np.asarray(x, np.float32), x.ndim - 2, size[0]), x.ndim - 1, size[1])
+    x = np.asarray(x, np.float32)
+    (H, W), (h, w) = x.shape[-2:], size
+    if H % h == 0 and W % w == 0:  # whole blocks (e.g. 1024 → 256): the same means, by a reshape
+        return x.reshape(*x.shape[:-2], h, H // h, w, W // w).mean((-3, -1), dtype=np.float32)
+    return along(along(x, x.ndim - 2, h), x.ndim - 1, w)
 
 
 def grey_table(steps: Any) -> np.ndarray:
@@ -91,12 +113,15 @@ def image_lightness(image: np.ndarray, steps: Any) -> np.ndarray:
     h, w = image.shape[:2]
     L = np.empty((h, w), np.float32)
     rows = strip_rows(w)
-    for y in row_strips(h, w):
+
+    def strip(y: int) -> None:
         part = image[y:y + rows]
         if part.ndim == 2:
             part = np.repeat(part[..., None], 3, axis=2)
         part = part.astype(np.float32) / 255.0 if part.dtype == np.uint8 else part
         L[y:y + rows] = steps.lightness(part)
+
+    _map_strips(strip, row_strips(h, w))
     return L
 
 
@@ -117,7 +142,10 @@ def colorize_lightness(L: np.ndarray, *, steps: Any, predict: Callable[[np.ndarr
         coef = steps.coefficients(predict(L_low), L_low)
     out = np.empty((h, w, 3), np.uint8 if as_uint8 else np.float32)
     rows = strip_rows(w)
-    for y in row_strips(h, w):
+
+    def strip(y: int) -> None:
         rgb = steps.finish(L[y:y + rows], coef, y, h, saturation, vibrance)
         out[y:y + rows] = to_uint8(rgb) if as_uint8 else rgb
+
+    _map_strips(strip, row_strips(h, w))
     return out
