@@ -32,7 +32,9 @@ class ImageError(Exception):
     """A file that cannot be used as a photo. ``str(err)`` is one line naming the file."""
 
 
-def _to_float_rgb(im: Image.Image) -> np.ndarray:
+def _to_float_rgb(im: Image.Image, as_uint8: bool = False) -> np.ndarray:
+    """``(H, W, 3)`` sRGB: float32 in [0, 1], or with ``as_uint8`` the 8-bit values of 8-bit photos (photos with
+    more bits per sample stay float32)."""
     mode = im.mode
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         arr = np.asarray(im, dtype=np.float32)
@@ -50,7 +52,7 @@ def _to_float_rgb(im: Image.Image) -> np.ndarray:
         im = Image.alpha_composite(white, rgba).convert("RGB")
     elif mode != "RGB":
         im = im.convert("RGB")
-    return np.asarray(im, dtype=np.float32) / 255.0
+    return np.asarray(im) if as_uint8 else np.asarray(im, dtype=np.float32) / 255.0
 
 
 def load_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -129,9 +131,11 @@ def _frame_count(im: Image.Image) -> int:
 
 
 def read_photo(source, label: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-               all_frames: bool = True) -> Photo:
+               all_frames: bool = True, as_uint8: bool = False) -> Photo:
     """Decode a path or binary file object with its metadata; every failure is one ``ImageError`` line.
 
+    Frames are ``(H, W, 3)`` float32 in [0, 1]; with ``as_uint8``, 8-bit photos give their uint8 values
+    instead (a third of the memory, and what a colorizer turns into uint8 output without a float pass).
     ``all_frames``: every frame of an animated GIF/WebP/APNG or multi-page TIFF (else only the first).
     Any decoder exception (including ``NotImplementedError`` from a plugin) becomes an ``ImageError``;
     Python warnings raised while decoding are kept in ``Photo.notes`` instead of reaching stderr.
@@ -168,7 +172,7 @@ def read_photo(source, label: str | None = None, max_pixels: int = DEFAULT_MAX_P
                         im.seek(i)
                     meta.durations.append(int(im.info.get("duration", 0) or 0))
                     im.load()
-                    frames.append(_to_float_rgb(ImageOps.exif_transpose(im.copy() if used > 1 else im)))
+                    frames.append(_to_float_rgb(ImageOps.exif_transpose(im.copy() if used > 1 else im), as_uint8))
         return Photo(frames, meta, label, n, _notes(caught))
     except ImageError as e:
         raise type(e)(_joined(str(e), _notes(caught))) from None
@@ -214,8 +218,10 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 
 def is_grey(rgb: np.ndarray, tol: float = 2.0 / 255.0) -> bool:
-    """True if the three channels of ``(H, W, 3)`` ``rgb`` agree within ``tol`` everywhere."""
-    return bool(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() <= tol)
+    """True if the three channels of ``(H, W, 3)`` ``rgb`` (float in [0, 1], or uint8) agree within ``tol``
+    (in [0, 1] units) everywhere."""
+    scale = 255.0 if rgb.dtype == np.uint8 else 1.0
+    return bool(np.abs(rgb - rgb.mean(axis=2, keepdims=True, dtype=np.float32)).max() <= tol * scale)
 
 
 def temp_path_beside(path: Path) -> str:

@@ -175,7 +175,7 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
         return Outcome(str(job.src), SKIPPED, shown, f"{job.src}: output exists ({outs[0]}); --overwrite redoes it")
     try:
         photo = decode(job) if decode else read_photo(job.src, str(job.src), settings.max_pixels,
-                                                      all_frames=not settings.first_frame)
+                                                      all_frames=not settings.first_frame, as_uint8=True)
         if not is_grey(photo.rgb):
             photo.notes.insert(0, "is in colour; colorized its grey version")
         if photo.total_frames > 1 and not settings.first_frame and len(photo.frames) > 1:
