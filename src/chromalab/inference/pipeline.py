@@ -14,6 +14,7 @@ same torch functions, run eagerly or as exported ONNX graphs. This module needs 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +31,7 @@ from chromalab.core.labnp import to_uint8
 STRIP_PIXELS = 1 << 16
 STRIP_THREADS = max(1, min(4, os.cpu_count() or 1))
 _POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
 
 
 def _map_strips(fn: Callable[[int], None], starts: range) -> None:
@@ -38,8 +40,9 @@ def _map_strips(fn: Callable[[int], None], starts: range) -> None:
         for y in starts:
             fn(y)
         return
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(STRIP_THREADS, thread_name_prefix="strips"))
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(STRIP_THREADS, thread_name_prefix="strips"))
     for f in [_POOL[0].submit(fn, y) for y in starts]:
         f.result()
 
