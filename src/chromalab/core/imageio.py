@@ -64,11 +64,13 @@ def load_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> n
     return read_photo(path, str(path), max_pixels, all_frames=False).rgb
 
 
-def load_rgb_bytes(data: bytes, label: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Like ``load_rgb`` for an image held in memory (e.g. an HTTP upload); ``label`` names it in errors."""
+def load_rgb_bytes(data: bytes, label: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS,
+                   as_uint8: bool = False) -> np.ndarray:
+    """Like ``load_rgb`` for an image held in memory (e.g. an HTTP upload); ``label`` names it in errors.
+    ``as_uint8``: 8-bit photos as their uint8 values (``read_photo``)."""
     if not data:
         raise NotAnImageError(f"{label}: empty file")
-    return decode_image(io.BytesIO(data), label, max_pixels)
+    return read_photo(io.BytesIO(data), label, max_pixels, all_frames=False, as_uint8=as_uint8).rgb
 
 
 class TooLargeError(ImageError):

@@ -204,9 +204,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def hold_pixels(*datas: bytes):
         return budget.hold(sum(image_pixels(d) for d in datas), settings.pixel_wait_seconds)
 
-    async def decode(data: bytes, label: str):
+    async def decode(data: bytes, label: str, as_uint8: bool = False):
         try:
-            return await pool.run(load_rgb_bytes, data, label, settings.max_pixels)
+            return await pool.run(load_rgb_bytes, data, label, settings.max_pixels, as_uint8)
         except TooLargeError as e:
             raise HTTPException(413, str(e)) from None
         except ImageError as e:
@@ -262,12 +262,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         data = await read_bytes(image, "image")
         ref_data = await read_bytes(reference, "reference") if use_ref else b""
         async with hold_pixels(data, ref_data):
-            rgb = await decode(data, "image")
+            rgb = await decode(data, "image", as_uint8=True)  # 8-bit in, 8-bit out: no float copy
             ref = reference_or_422(await decode(ref_data, "reference")) if use_ref else None
 
             def work():
-                out = colorizer.colorize(rgb, reference=ref, vividness=vividness)
-                return encode_png(adjust_colour(out, saturation, vibrance))
+                return encode_png(colorizer.colorize(rgb, reference=ref, vividness=vividness, saturation=saturation,
+                                                     vibrance=vibrance))
 
             return Response(await pool.run(work), media_type="image/png")
 
