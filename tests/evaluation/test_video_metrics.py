@@ -1,7 +1,7 @@
 import numpy as np
 
 from chromalab.core import lab
-from chromalab.evaluation.video import cdc, grey_frames, input_flows, reference_rows, warping_error
+from chromalab.evaluation.video import cdc, grey_frames, input_flows, reference_rows, scene_cuts, warping_error
 from tests.videos import pattern
 
 
@@ -37,3 +37,14 @@ def test_grey_reference_has_no_colour_and_no_more_flicker_than_the_colour_origin
     rows = {r["model"]: r for r in reference_rows("p", frames, input_flows(frames))}
     assert rows["grey input"]["warping_error"] <= rows["colour orig"]["warping_error"]
     assert rows["grey input"]["temporal"] is None and rows["grey input"]["cdc"] >= 0
+
+
+def test_pairs_across_a_scene_cut_are_left_out():
+    shot_a = [pattern(48, 64, 2 * i) for i in range(4)]
+    shot_b = [(pattern(48, 64, 2 * i, seed=1) * 0.3).astype(np.uint8) for i in range(4)]  # darker, other content
+    frames = shot_a + shot_b
+    assert scene_cuts(frames) == {3}
+    flows = input_flows(frames)
+    assert not flows[3][1].any() and all(m.any() for i, (_, m) in enumerate(flows) if i != 3)
+    assert warping_error(frames, flows) < 0.01  # only the in-shot pairs count
+    assert cdc(frames, cuts={3}) < cdc(frames) / 5
