@@ -51,7 +51,8 @@ def test_evaluate_video_prints_off_and_on_rows(tmp_path):
     assert res.exit_code == 0, res.output
     assert "warping_error" in res.stdout and "cdc" in res.stdout
     rows = [line for line in res.stdout.splitlines() if "v.mp4" in line]
-    assert len(rows) == 2 and (tmp_path / "m.json").exists()
+    assert len(rows) == 4 and (tmp_path / "m.json").exists()  # off, on, and the grey / colour references
+    assert any(line.startswith("grey input") for line in rows) and any(" off " in line for line in rows)
 
 
 def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path, monkeypatch):

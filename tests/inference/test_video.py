@@ -183,3 +183,41 @@ def test_reference_is_used_for_every_frame(tiny_reference_run, tmp_path):
     src = make_video(tmp_path / "clip.mp4", frames=6, audio=False)
     res = colorize_video(src, tmp_path / "clip_color.mp4", col, reference=ref)
     assert res.frames == 6 == len(list(read_frames(res.dst)))
+
+
+class TopRedColorizer:
+    """A stand-in network: red (a = +40) on the top half of whatever it is shown; records the frame shapes."""
+
+    work_size = 4096
+
+    def __init__(self):
+        self.shapes = []
+
+    def predict_ab(self, L, reference=None):
+        import torch
+
+        self.shapes.append(tuple(L.shape[-2:]))
+        ab = torch.zeros(L.shape[0], 2, *L.shape[-2:])
+        ab[:, 0, : L.shape[-2] // 2] = 40.0
+        return ab
+
+
+@pytest.mark.parametrize("rotation", [90, -90])
+def test_rotated_video_is_colorized_upright_and_keeps_its_rotation(tmp_path, rotation):
+    from chromalab.inference.video import upright_turns
+
+    src = make_video(tmp_path / "r.mp4", frames=4, size=(48, 32), rotation=rotation, audio=False)
+    fake = TopRedColorizer()
+    res = colorize_video(src, tmp_path / "r_color.mp4", fake, temporal=False)
+    assert set(fake.shapes) == {(48, 32)}  # stored 48 wide × 32 high; shown upright: 32 wide × 48 high
+    out = probe(res.dst)
+    assert out["rotation"] == probe(src)["rotation"] == rotation and out["size"] == (48, 32)
+    shown = np.rot90(out["first"], upright_turns(rotation)).astype(int)  # as a player shows it
+    redness = shown[..., 0] - shown[..., 1]
+    assert redness[:20].mean() > redness[-20:].mean() + 20  # the top of the upright picture is the red part
+
+
+def test_upright_turns_follow_ffmpeg_display_rotation():
+    from chromalab.inference.video import upright_turns
+
+    assert [upright_turns(r) for r in (0, 90, -90, 180, -180, 270, 89.6)] == [0, 1, 3, 2, 2, 3, 1]

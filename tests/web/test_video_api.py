@@ -33,4 +33,19 @@ def test_limits_and_bad_videos(settings, tmp_path):
         assert post(c, b"not a video").status_code == 415
         assert post(c, src.read_bytes(), model="nope").status_code == 404
         big = c.post("/api/colorize-video", files={"video": ("x.mp4", b"0" * (settings.max_upload_bytes + 100_000))})
-        assert big.status_code == 413
+        assert big.status_code == 415  # over the photos' byte limit, under the videos': read, then not a video
+
+
+def test_videos_have_their_own_byte_limit(settings, tmp_path):
+    data = make_video(tmp_path / "clip.mp4", frames=8).read_bytes()
+    assert len(data) > 1000
+    # photos may be smaller than this video, and it still goes through: the video limit is its own
+    small_photos = dataclasses.replace(settings, max_upload_bytes=1000, max_video_upload_bytes=len(data) + 10)
+    with TestClient(create_app(small_photos)) as c:
+        assert post(c, data).status_code == 200
+    tight = dataclasses.replace(settings, max_video_upload_bytes=len(data) - 10)
+    with TestClient(create_app(tight)) as c:
+        res = post(c, data)  # under the middleware's cut (video + reference allowance), over the video limit
+        assert res.status_code == 413 and f"over {len(data) - 10} bytes" in res.json()["detail"]
+        huge = b"0" * (tight.max_video_upload_bytes + 2 * tight.max_upload_bytes + 200_000)
+        assert c.post("/api/colorize-video", files={"video": ("x.mp4", huge)}).status_code == 413

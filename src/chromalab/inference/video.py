@@ -1,7 +1,8 @@
 """Colorize videos: decode → colorize in batches → encode, streaming, so memory does not grow with length.
 
-PyAV does the I/O. The output keeps the input's frame count, timestamps (pts and time base, so variable
-frame rate survives), display rotation and audio (packets remuxed, not re-encoded); video is H.264 (libx264,
+PyAV does the I/O. The output keeps the input's frame count, timestamps (pts and time base, so variable frame
+rate survives), display rotation (frames are turned upright for the network and back before encoding, and the
+output carries the same display matrix) and audio (packets remuxed, not re-encoded); video is H.264 (libx264,
 yuv420p). It is written to a temp file beside the destination and renamed at the end, so an error or an
 interrupt (Ctrl-C) never leaves a partial output behind.
 
@@ -149,6 +150,15 @@ def read_frames(src: str | os.PathLike, max_frames: int | None = None) -> Iterat
         inp.close()
 
 
+def upright_turns(rotation: float) -> int:
+    """Quarter turns counter-clockwise (``np.rot90``'s ``k``) that show a stored frame upright.
+
+    ``rotation`` is PyAV's ``VideoFrame.rotation``: FFmpeg's ``av_display_rotation_get`` of the display
+    matrix, the angle in degrees by which the player turns the stored frame counter-clockwise (a phone's
+    portrait clip stored landscape says -90 or 270). Angles off a multiple of 90 round to the nearest one."""
+    return int(round(rotation / 90)) % 4
+
+
 def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int) -> None:
     """``VideoError`` when the decoded frames stop well before the duration the container announces (a
     truncated download). Time, not frame counts, is compared: some containers count skipped frames."""
@@ -210,7 +220,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
         pending: list[Any] = []  # audio packets seen before the output header could be written
         frames: list[np.ndarray] = []
         stamps: list[tuple[int | None, Any]] = []
-        state = {"n": 0, "first_pts": None, "last_pts": None, "size": None}
+        state = {"n": 0, "first_pts": None, "last_pts": None, "size": None, "turns": 0}
 
         def setup(frame: av.VideoFrame) -> None:
             nonlocal vout
@@ -227,7 +237,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             vout.codec_context.time_base = vin.time_base
             vout.options = {"crf": str(crf), "preset": preset}
             if frame.rotation:
-                vout.set_display_rotation(frame.rotation)
+                vout.set_display_rotation(frame.rotation)  # kept: the output is stored as the input was
+                state["turns"] = upright_turns(frame.rotation)
             for s in audio_in:
                 a_map[s.index] = out.add_stream_from_template(s)
             for p, index in pending:
@@ -243,7 +254,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
                 return
             colored = vc.colorize_batch(frames)
             for rgb, (pts, tb) in zip(colored, stamps, strict=True):
-                vf = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(rgb, -state["turns"])), format="rgb24")
                 vf.pts, vf.time_base = pts, tb
                 out.mux(vout.encode(vf))
             state["n"] += len(frames)
@@ -272,7 +283,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
                 raise VideoError(f"{src}: frame size changes mid-stream ({w}x{h} → {rgb.shape[1]}x{rgb.shape[0]})")
             if rgb.shape[:2] != (h, w):
                 rgb = rgb[:h, :w]
-            frames.append(np.ascontiguousarray(rgb))
+            frames.append(np.ascontiguousarray(np.rot90(rgb, state["turns"])))  # the network sees it upright
             stamps.append((pts, vin.time_base))
             cap = max(1, min(batch, BATCH_PIXELS // (w * h)))
             if len(frames) >= cap:

@@ -9,13 +9,14 @@
   → mp4 (``chromalab.web.video_api``).
 - ``GET /api/models``, ``GET /api/runs`` (leaderboard rows), ``GET /health``.
 
-Limits: uploads over ``max_upload_bytes`` → 413, counted while the body streams (a chunked upload with no
-``Content-Length`` is cut off at the limit, not spooled whole first); images over ``max_pixels`` → 413; not an
-image → 415; unknown model → 404. Inference runs in a thread pool off the event loop; when ``workers +
-queue_size`` jobs are already waiting → 503 with ``Retry-After``. Memory is bounded by *pixels* in flight, not
-only requests: a request holds its images' megapixels (read from the header, before decoding) from decoding
-to the encoded answer, and waits while ``max_pixels_in_flight`` are held by others (503 after
-``pixel_wait_seconds``). Errors are JSON ``{"detail": "..."}``. Every answer carries a Content-Security-Policy.
+Limits: uploads over ``max_upload_bytes`` (videos: ``max_video_upload_bytes``) → 413, counted while the body
+streams (a chunked upload with no ``Content-Length`` is cut off at the limit, not spooled whole first); images
+over ``max_pixels`` → 413; not an image → 415; unknown model → 404. Inference runs in a thread pool off the
+event loop; when ``workers + queue_size`` jobs are already waiting → 503 with ``Retry-After``. Memory is
+bounded by *pixels* in flight, not only requests: a request holds its images' megapixels (read from the
+header, before decoding) from decoding to the encoded answer, and waits while ``max_pixels_in_flight`` are
+held by others (503 after ``pixel_wait_seconds``). Errors are JSON ``{"detail": "..."}``. Every answer carries
+a Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class WebSettings:
     device: str = "cpu"
     runtime: str | None = None  # torch | onnx | auto (None): see chromalab.inference.runtime
     extra_models: dict[str, Path] = field(default_factory=dict)  # name → model folder (tests, embedding)
+    max_video_upload_bytes: int = 200 * 1024 * 1024  # video uploads (POST /api/colorize-video) only
     max_video_seconds: float = 120.0
     max_video_pixels: int = 1920 * 1088
     max_pixels_in_flight: int = 40_000_000  # decoded photos held at once, over all requests (memory bound)
@@ -75,16 +77,18 @@ IMAGE_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": 
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a body over ``limit`` bytes, by ``Content-Length`` at once or by counting the
-    chunks as they arrive (so a chunked upload never gets spooled past the limit), plus the CSP header."""
+    """ASGI middleware: 413 for a body over ``limit`` bytes (``path_limits[path]`` for the paths it names), by
+    ``Content-Length`` at once or by counting the chunks as they arrive (so a chunked upload never gets
+    spooled past the limit), plus the CSP header."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, path_limits: dict[str, int] | None = None):
+        self.app, self.default_limit, self.path_limits = app, limit, dict(path_limits or {})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         docs = scope.get("path", "") == "/docs"
+        limit = self.path_limits.get(scope.get("path", ""), self.default_limit)
 
         async def send_with_csp(message):
             if message["type"] == "http.response.start":
@@ -94,8 +98,8 @@ class BodyLimit:
             await send(message)
 
         length = dict(scope.get("headers", [])).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limit:
-            response = JSONResponse({"detail": f"upload over {self.limit} bytes"}, status_code=413)
+        if length.isdigit() and int(length) > limit:
+            response = JSONResponse({"detail": f"upload over {limit} bytes"}, status_code=413)
             return await response(scope, receive, send_with_csp)
         seen = 0
 
@@ -104,8 +108,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise HTTPException(413, f"upload over {self.limit} bytes")
+                if seen > limit:
+                    raise HTTPException(413, f"upload over {limit} bytes")
             return message
 
         await self.app(scope, counting_receive, send_with_csp)
@@ -191,7 +195,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     mount_docs(app)
     app.state.settings, app.state.store, app.state.pool = settings, store, pool
 
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024,
+                       path_limits={"/api/colorize-video": settings.max_video_upload_bytes
+                                    + 2 * settings.max_upload_bytes + 64 * 1024})  # video + reference photo
     budget = PixelBudget(settings.max_pixels_in_flight)
     app.state.pixel_budget = budget
 

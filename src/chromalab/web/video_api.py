@@ -1,9 +1,10 @@
 """``POST /api/colorize-video``: an uploaded video in, ``<name>_color.mp4`` out.
 
-Same rules as photos: bodies over ``max_upload_bytes`` → 413 (the app's middleware), frames over
-``max_video_pixels`` or longer than ``max_video_seconds`` → 413 (checked from the headers before any
-decoding), not a usable video → 415, unknown model → 404, and the one inference queue (full → 503). The
-upload and the result live in a temp folder removed once the response is sent.
+Limits → 413: a video over ``max_video_upload_bytes`` (its own limit, larger than the photos'
+``max_upload_bytes``; the app's middleware cuts the body off, and the upload is streamed to disk in chunks,
+never held whole in memory), frames over ``max_video_pixels`` or longer than ``max_video_seconds`` (checked
+from the headers before any decoding). Not a usable video → 415, unknown model → 404, and the one inference
+queue (full → 503). The upload and the result live in a temp folder removed once the response is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ from chromalab.inference.store import DEFAULT_MODEL
 from chromalab.inference.video import VideoError, colorize_video, probe_video
 from chromalab.web.errors import error_responses, reference_or_422
 
+CHUNK = 1024 * 1024
+
+
+async def save_upload(upload: UploadFile, dst: Path, limit: int) -> int:
+    """Copy an upload to ``dst`` chunk by chunk; 413 (``HTTPException``) once it passes ``limit`` bytes."""
+    n = 0
+    with dst.open("wb") as f:
+        while chunk := await upload.read(CHUNK):
+            n += len(chunk)
+            if n > limit:
+                raise HTTPException(413, f"video: upload over {limit} bytes")
+            f.write(chunk)
+    return n
+
 
 def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
     @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
@@ -34,15 +49,12 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
         use_ref = reference is not None and bool(reference.filename)
         colorizer = await colorizer_for(model, use_ref)
         ref_rgb = reference_or_422(await read_image(reference, "reference")) if use_ref else None
-        data = await video.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
-            raise HTTPException(413, f"video: upload over {settings.max_upload_bytes} bytes")
         name = Path(video.filename or "video.mp4").name
         suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in VIDEO_SUFFIXES else ".mp4"
         tmp = Path(tempfile.mkdtemp(prefix="chromalab-video-"))
         try:
             src = tmp / f"upload{suffix}"
-            src.write_bytes(data)
+            await save_upload(video, src, settings.max_video_upload_bytes)
             try:
                 info = probe_video(src)
             except VideoError as e:
