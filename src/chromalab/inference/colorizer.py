@@ -141,11 +141,24 @@ class Colorizer:
         """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (no inference settings applied)."""
         return self.runner(l_norm)
 
+    def apply_temperature(self) -> None:
+        """Hand ``settings.temperature`` to a model that classifies ab into bins (others have none). On ONNX
+        Runtime the file's baked temperature (the folder's) is the only one: another raises ``ValueError``."""
+        t = self.settings.temperature
+        if self.model is not None and hasattr(self.model, "temperature"):
+            self.model.temperature = t
+        elif self.model is None and self.meta.get("model", {}).get("ab_bins"):
+            baked = self.meta.get("inference", {}).get("temperature", t)
+            if abs(baked - t) > 1e-9:
+                raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
+                                 "use runtime torch for another")
+
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
         """ab ``(B, 2, h, w)`` in Lab units for L ``(B, 1, h, w)`` in [0, 100] at working size, with flip
         averaging, the chroma scale and the vividness of ``settings``."""
         self._check_reference(reference)
+        self.apply_temperature()
         l_norm = lab.normalize_l(L.to(self.device))
         ab = self.run_model(l_norm, reference).float()
         if self.settings.flip_average:
