@@ -1,11 +1,13 @@
 """Issue 15: candidates × vividness on one split, with the decision rule of the default's MODEL_CARD.md.
 
 Usage: python scripts/vividness_sweep.py DATA NAME=MODEL_DIR[:WEIGHTS] ... [--split val] [--vividness 1,1.2,1.4]
-       [--out report.json]
+       [--temperature 0.2,0.38,0.6] [--out report.json]
 
 Each model's full-resolution ab is computed once per photo (vividness 1) and scaled per vividness: the guided
-upsampling is linear in ab, so this equals ``colorize(vividness=v)``. Rows: every model × vividness and "no
-colour"; columns: MAE, ΔE2000, colourfulness and its ratio to the truth's, ΔCF, classifier agreement (Lite1).
+upsampling is linear in ab, so this equals ``colorize(vividness=v)``. Models that classify ab into bins are
+also run at each ``--temperature`` (their annealed mean's T, an inference setting; other models ignore it).
+Rows: every model × vividness and "no colour"; columns: MAE, ΔE2000, colourfulness and its ratio to the
+truth's, ΔCF, classifier agreement (Lite1).
 The rule (fixed before the test split was looked at): CF ≥ 85 % of the truth's (ratio of means), MAE and ΔE2000
 below "no colour"; among those, the highest classifier agreement (ties: lower ΔE2000).
 """
@@ -37,26 +39,34 @@ def main() -> None:
     ap.add_argument("--split", default="val")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--vividness", default="1")
+    ap.add_argument("--temperature", default="", help="ab-bins models: temperatures to try (default: the model's)")
     ap.add_argument("--out")
     args = ap.parse_args()
     photos = load_photos(args.data, args.split, args.size)
     truths = [lab.tensor_to_image(photos.photo(i)).clip(0, 1) for i in range(len(photos))]
     vivid = [float(v) for v in args.vividness.split(",")]
+    temps = [float(t) for t in args.temperature.split(",") if t]
     results = []
     for spec in args.models:
         name, _, where = spec.partition("=")
         path, _, weights = where.partition(":")
-        col = load_colorizer(path, weights=weights or None, work_size=max(4 * args.size, 512), vividness=1.0)
-        rows = {v: [] for v in vivid}
-        for truth in truths:
-            L = image_l(no_colour(truth))
-            ab = col.colorize_l(L)
+        base_col = load_colorizer(path, weights=weights or None, work_size=max(4 * args.size, 512), vividness=1.0,
+                                  runtime="torch")
+        bins = bool(base_col.meta.get("model", {}).get("ab_bins"))
+        for t in (temps or [None]) if bins else [None]:
+            col = base_col.with_settings(temperature=t)
+            label = f"{name} T={col.settings.temperature:g}" if bins else name
+            rows = {v: [] for v in vivid}
+            for truth in truths:
+                L = image_l(no_colour(truth))
+                ab = col.colorize_l(L)
+                for v in vivid:
+                    pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
+                    rows[v].append(all_metrics(pred, truth))
             for v in vivid:
-                pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
-                rows[v].append(all_metrics(pred, truth))
-        for v in vivid:
-            results.append({"name": f"{name} v={v:g}", "model": path, "weights": weights or None, "vividness": v,
-                            "chroma_scale": col.settings.chroma_scale, "summary": summarize(rows[v])})
+                results.append({"name": f"{label} v={v:g}", "model": path, "weights": weights or None,
+                                "vividness": v, "temperature": col.settings.temperature if bins else None,
+                                "chroma_scale": col.settings.chroma_scale, "summary": summarize(rows[v])})
     base = summarize([all_metrics(no_colour(t), t) for t in truths])
     results.append({"name": BASELINE, "summary": base})
     for r in results:

@@ -62,3 +62,42 @@ def test_legacy_model_folder_with_settings_in_the_model_config_loads(tmp_path):
     assert "flip_average" not in meta["model"] and meta["inference"]["chroma_scale"] == 0.9
     col = load_colorizer(tmp_path)
     assert col.settings == InferenceSettings(work_size=64, flip_average=True, chroma_scale=0.9)
+
+
+def _bins_folder(tmp_path, temperature=None):
+    """A tiny ab-bins model saved as a run folder (random weights, logits made peaked so T matters)."""
+    torch.manual_seed(0)
+    cfg = get_config("unet-effnet-lite0-bins").tiny()
+    net = cfg.build().eval()
+    with torch.no_grad():
+        for dec in net.decoders:
+            dec.head.weight.mul_(20)
+    inference = {"work_size": 64} if temperature is None else {"work_size": 64, "temperature": temperature}
+    save_model(net, cfg, tmp_path / "run", extra={"inference": inference})
+    return tmp_path / "run"
+
+
+def test_temperature_is_a_runtime_setting_of_ab_bins_models(tmp_path):
+    col = load_colorizer(_bins_folder(tmp_path), runtime="torch")
+    assert col.settings.temperature == pytest.approx(0.38)
+    L = _L(1, 1, 32, 40)
+    bold, mean = col.with_settings(temperature=0.1).predict_ab(L), col.with_settings(temperature=1.0).predict_ab(L)
+    assert not torch.allclose(bold, mean, atol=0.5)
+    assert lab.chroma(bold).mean() > lab.chroma(mean).mean()  # nearer the mode: bolder
+    # the colorizer that set 0.1 gets 0.1 again after another one ran the shared network at 1.0
+    assert torch.allclose(col.with_settings(temperature=0.1).predict_ab(L), bold, atol=1e-5)
+    with pytest.raises(ValueError, match="temperature"):
+        InferenceSettings(temperature=0)
+
+
+def test_onnx_file_bakes_the_exported_temperature(tmp_path):
+    from chromalab.models.io import export_model
+
+    dest = export_model(_bins_folder(tmp_path), tmp_path / "m", half=False, inference={"temperature": 0.2})
+    assert read_meta(dest)["inference"]["temperature"] == 0.2
+    L = _L(1, 1, 32, 40)
+    onnx_col, torch_col = load_colorizer(dest, runtime="onnx"), load_colorizer(dest, runtime="torch")
+    assert onnx_col.runtime == "onnx" and onnx_col.settings.temperature == 0.2
+    assert torch.allclose(onnx_col.predict_ab(L), torch_col.predict_ab(L), atol=0.05)
+    with pytest.raises(ValueError, match="runtime torch"):
+        onnx_col.with_settings(temperature=0.5).predict_ab(L)

@@ -9,7 +9,13 @@ from chromalab.core import lab
 from chromalab.models.backbones.lite0 import EfficientNetLiteConfig
 from chromalab.models.effnet_unet import EffnetUnetConfig
 from chromalab.models.io import save_model
-from chromalab.training.colour_losses import SemanticKL, boost_targets, colourful_mask, colourfulness_gap
+from chromalab.training.colour_losses import (
+    SemanticKL,
+    boost_targets,
+    colourful_mask,
+    colourfulness_gap,
+    rebalanced_cross_entropy,
+)
 from chromalab.training.effnet_module import EffnetColorizationModule, warm_start_weights
 from chromalab.training.recipe import RECIPES, TrainRecipe
 from tests.conftest import sample_rgb
@@ -75,3 +81,35 @@ def test_training_step_with_every_term_and_a_warm_start(tmp_path):
     loss.backward()
     assert torch.isfinite(loss) and any(p.grad is not None for p in module.net.decoders.parameters())
     assert warm_start_weights(module.net, str(tmp_path / "src")) == []
+
+
+def test_rebalanced_cross_entropy_is_lowest_at_the_truths_bins_and_weights_rare_colours():
+    from chromalab.ops import ab_bins
+
+    centres = ab_bins.gamut_bins(10.0)
+    _, ab = batch(2, 16)
+    z = ab_bins.soft_encode(lab.denormalize_ab(ab), centres, 10.0)
+    ones = torch.ones(len(centres))
+    right = rebalanced_cross_entropy(torch.log(z + 1e-8), ab, centres, ones, 10.0)
+    flat = rebalanced_cross_entropy(torch.zeros_like(z), ab, centres, ones, 10.0)
+    assert 0 < right < flat and flat.item() == pytest.approx(float(torch.log(torch.tensor(len(centres)))), rel=1e-4)
+    assert torch.allclose(rebalanced_cross_entropy(torch.zeros_like(z), ab, centres, 2 * ones, 10.0), 2 * flat)
+
+
+def test_bins_training_step_warm_starts_all_but_the_new_head_and_learns_its_prior(tmp_path):
+    plain = dataclasses.replace(EffnetUnetConfig().tiny(), decoders=2)
+    save_model(plain.build(), plain, tmp_path / "src")
+    cfg = dataclasses.replace(plain, ab_bins=10.0)
+    recipe = RECIPES["i15-bins"].replace(warm_start=str(tmp_path / "src"), model=())
+    module = EffnetColorizationModule(cfg, recipe)
+    assert {n for n in module.fresh if "head" in n} == {f"decoders.{k}.head.{p}" for k in (0, 1)
+                                                        for p in ("weight", "bias")}
+    groups = module.param_groups()
+    assert sorted(g["lr"] for g in groups)[-1] == pytest.approx(recipe.lr * recipe.fresh_lr_scale)
+    module.fit_bin_prior([batch(4, 32)])  # what on_train_start does with the training loader
+    assert module.net.bin_prior.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert (module.net.bin_prior * module.net.bin_weights).sum().item() == pytest.approx(1.0, abs=1e-4)
+    module.log = lambda *a, **k: None
+    loss = module.training_step(batch(4, 32), 0)
+    loss.backward()
+    assert torch.isfinite(loss) and module.net.decoders[0].head.weight.grad is not None

@@ -17,6 +17,8 @@ def export_command(
     weights: str = typer.Option(rundir.WEIGHTS, help="Which weights of the run: model (best) or last."),
     onnx: bool = typer.Option(True, help="Also write model.onnx (plain L → ab networks), which ONNX Runtime "
                               "runs (chromalab colorize --runtime onnx)."),
+    temperature: float | None = typer.Option(None, help="ab-bins models: the annealed mean's temperature to "
+                                             "ship (written under inference, baked into model.onnx)."),
 ) -> None:
     """Export a run's model as a self-contained folder (e.g. into src/chromalab/weights/NAME to ship it).
 
@@ -29,7 +31,7 @@ def export_command(
 
     try:
         export_model(run_dirs if len(run_dirs) > 1 else run_dirs[0], out, half=half, weights=weights,
-                     onnx=onnx)
+                     onnx=onnx, inference={"temperature": temperature} if temperature is not None else None)
     except (FileNotFoundError, ValueError) as e:
         fail(str(e))
     typer.echo(f"exported {', '.join(map(str, run_dirs))} → {out}", err=True)

@@ -15,6 +15,7 @@ import numpy as np
 L_MAX = 100.0
 AB_SCALE = 110.0
 GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
+AB_BIN_TEMPERATURE = 0.38  # annealed-mean temperature of ab-bin classifiers when nothing else says (Zhang et al.)
 
 T = TypeVar("T")  # np.ndarray or torch.Tensor
 

@@ -116,6 +116,18 @@ class Colorizer:
             return torch.from_numpy(self.runner(l_norm.detach().cpu().numpy()))
         return self.runner(l_norm)
 
+    def apply_temperature(self) -> None:
+        """Hand ``settings.temperature`` to a model that classifies ab into bins (others have none). On ONNX
+        Runtime the file's baked temperature (the folder's) is the only one: another raises ``ValueError``."""
+        t = self.settings.temperature
+        if self.model is not None and hasattr(self.model, "temperature"):
+            self.model.temperature = t
+        elif self.model is None and self.meta.get("model", {}).get("ab_bins"):
+            baked = self.meta.get("inference", {}).get("temperature", t)
+            if abs(baked - t) > 1e-9:
+                raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
+                                 "use runtime torch for another")
+
     def network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
         """``run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
         if self.runtime == ONNX:
@@ -130,6 +142,7 @@ class Colorizer:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
         the flip averaging, chroma scale and vividness of ``settings``."""
         self._check_reference(reference)
+        self.apply_temperature()
         l_norm = labnp.normalize_l(np.asarray(L, np.float32))
         ab = self.network(l_norm, reference)
         if self.settings.flip_average:

@@ -8,6 +8,10 @@ before upsampling (the encoder is not re-run): 1.0 = as trained and calibrated, 
 sRGB gamut guard of ``lab.lab_to_rgb_in_gamut`` keeps L where chroma would overflow). A model folder may
 ship its own (the default's is chosen on the validation split, see its MODEL_CARD.md); ``--vividness``,
 ``Colorizer.colorize(vividness=)`` and the web form override it.
+``temperature``: models that classify ab into bins (``ab_bins``, issue 15) give the annealed mean of
+``softmax(logits / temperature)``: lower is bolder and patchier (→ the most likely bin), 1 the plain mean
+(smooth, timid). Other models ignore it. The ONNX file of such a model bakes its folder's temperature;
+another temperature runs on PyTorch (``Colorizer`` refuses it on ONNX Runtime).
 
 A model folder's ``config.json`` holds them under ``"inference"`` (``chromalab.models.io`` moves the fields
 that older folders kept in ``"model"`` there when it reads them).
@@ -19,6 +23,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from chromalab.core.labnp import AB_BIN_TEMPERATURE as DEFAULT_TEMPERATURE
+
 DEFAULT_WORK_SIZE = 512
 MAX_VIVIDNESS = 3.0  # beyond this nearly every pixel is clipped at the gamut's edge
 
@@ -29,6 +35,7 @@ class InferenceSettings:
     flip_average: bool = False
     chroma_scale: float = 1.0
     vividness: float = 1.0
+    temperature: float = DEFAULT_TEMPERATURE
 
     def __post_init__(self):
         if self.work_size < 8:
@@ -37,6 +44,8 @@ class InferenceSettings:
             raise ValueError(f"chroma_scale must be ≥ 0, got {self.chroma_scale}")
         if not 0 <= self.vividness <= MAX_VIVIDNESS:
             raise ValueError(f"vividness must be in [0, {MAX_VIVIDNESS:g}], got {self.vividness}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> InferenceSettings:

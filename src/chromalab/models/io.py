@@ -146,7 +146,7 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, opset: int = ONNX_OPS
 
 
 def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, half: bool = True,
-                 weights: str = WEIGHTS_NAME, onnx: bool = True) -> Path:
+                 weights: str = WEIGHTS_NAME, onnx: bool = True, inference: dict[str, Any] | None = None) -> Path:
     """Copy a run's model into a self-contained model folder (config.json + model.safetensors).
 
     ``half=True`` stores fp16 weights (half the size; loading casts back to float32). The config keeps
@@ -156,7 +156,8 @@ def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, hal
     both files give the same colours.
     ``run_dir`` may be a list of runs of ``unet-effnet-lite0`` trained with a frozen encoder: their
     decoders become one ensemble (``combine_decoders``); the first run's settings and the list of members
-    (``training.members``) go into the config.
+    (``training.members``) go into the config. ``inference``: settings that replace the run's (e.g. the
+    ``temperature`` of an ab-bins model chosen on validation; its ONNX file bakes the folder's temperature).
     """
     runs = list(run_dir) if isinstance(run_dir, (list, tuple)) else [run_dir]
     loaded = [load_model(r, weights=weights) for r in runs]
@@ -171,8 +172,12 @@ def export_model(run_dir: str | os.PathLike | list, dest: str | os.PathLike, hal
         training["members"] = [_training_summary(m) for _, m in loaded]
     extra = {k: v for k, v in meta.items() if k not in ("model", "training")}
     extra["training"] = training
+    extra["inference"] = {**meta.get("inference", {}), **(inference or {})}
     out = save_model(model, model.cfg if len(loaded) > 1 else config_from_dict(meta["model"]), dest,
                      extra=extra, dtype=torch.float16 if half else None)
     if onnx and onnx_exportable(model):
-        export_onnx(load_model(out)[0], out / ONNX_NAME, half=half)
+        net = load_model(out)[0]
+        if hasattr(net, "temperature"):  # ab-bins models: the annealed mean's temperature is baked in
+            net.temperature = float(extra["inference"].get("temperature", net.temperature))
+        export_onnx(net, out / ONNX_NAME, half=half)
     return out

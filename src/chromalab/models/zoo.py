@@ -45,6 +45,9 @@ register("gan-unet-learned-d8-w50", GanConfig(generator=UNET_LEARNED, discrimina
 
 # The ImageNet-pretrained U-Net (the shipped default is this, trained with recipe default-effnet-lite0)
 register("unet-effnet-lite0", EffnetUnetConfig(), recipe="effnet")
+# Issue 15 (1): the default's architecture with a classification head over in-gamut ab bins of spacing 10
+register("unet-effnet-lite0-bins", EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), decoders=3, global_features=64,
+                                                    ab_bins=10.0), recipe="i15-bins")
 
 # Reference-guided colorizers, and the similarity (feature) networks they match with
 register("reference-unet", ReferenceUNetConfig(match="exact"), recipe="reference")

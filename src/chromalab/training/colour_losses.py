@@ -14,6 +14,9 @@ the recipe (``TrainRecipe``), push back:
 - ``SemanticKL``: KL(classifier(truth) ‖ classifier(prediction)) with a frozen ImageNet EfficientNet-Lite0
   (ChromaGAN's semantic consistency). This is the encoder's own Lite0 with its head; the evaluation's
   classifier (Lite1, ``chromalab.evaluation.classifier``) is never used in training.
+- ``rebalanced_cross_entropy``: a classification head over quantized ab (Zhang et al. 2016): cross-entropy
+  against soft-encoded truth, each pixel weighted by the rebalancing weight of its truth's nearest bin, so
+  rare (saturated) colours count as much as the common desaturated ones (``ops.ab_bins``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chromalab.core import lab
+from chromalab.ops import ab_bins
 from chromalab.ops.colour import colourfulness
 
 CF_SCALE = 100.0  # CF units → loss units (DDColor's 1 − CF/100)
@@ -79,3 +83,18 @@ class SemanticKL:
             p_true = F.log_softmax(net(imagenet_input(network_rgb(l_norm, true_ab))).float(), 1)
         log_p_pred = F.log_softmax(net(imagenet_input(network_rgb(l_norm, pred_ab))).float(), 1)
         return F.kl_div(log_p_pred, p_true, log_target=True, reduction="batchmean")
+
+
+def rebalanced_cross_entropy(logits: torch.Tensor, true_ab: torch.Tensor, centres: torch.Tensor,
+                             weights: torch.Tensor, step: float) -> torch.Tensor:
+    """Mean over pixels of ``w[nearest bin of truth] · Σ_q −z_q log softmax(logits)_q`` (a scalar ≥ 0).
+
+    ``logits``: ``(B, Q, H, W)``; ``true_ab``: network ab ``(B, 2, H, W)`` in [-1, 1] at the logits' pixels;
+    ``centres``: ``(Q, 2)`` Lab units; ``weights``: ``(Q,)`` rebalancing weights; ``step``: the bin grid's
+    spacing. ``z``: ``ab_bins.soft_encode`` of the truth (5 nearest bins, σ 5)."""
+    with torch.no_grad():
+        ab = lab.denormalize_ab(true_ab.float())
+        z = ab_bins.soft_encode(ab, centres, step)
+        w = weights.float()[ab_bins.nearest_bin(ab, centres, step)]  # (B, H, W)
+    nll = -(z * F.log_softmax(logits.float(), 1)).sum(1)
+    return (w * nll).mean()

@@ -37,7 +37,8 @@ class TrainRecipe:
     the evaluation's Lite1), ``bins_weight`` (cross-entropy of a classification head over quantized ab,
     Zhang et al.; ``rebalance_lambda`` its class rebalancing).
     GANs: ``adversarial_weight`` on the generator's loss, ``lr_d`` for the discriminator (``lr`` is G's).
-    ``warm_start``: a trained run folder whose weights the generator starts from ("" = from scratch).
+    ``warm_start``: a trained run folder whose weights the generator starts from ("" = from scratch);
+    ``fresh_lr_scale``: parameters the warm start leaves fresh (a new head) learn at ``lr`` × this.
     Reference-guided colorizers: ``features_weights`` (a similarity run whose weights the feature network
     starts from), ``p_unrelated`` (fraction of training references taken from another photo of the batch, so
     the network learns to distrust poor matches), ``distort`` (how training references are made).
@@ -62,6 +63,7 @@ class TrainRecipe:
     adversarial_weight: float = 0.0
     lr_d: float = 2e-4
     warm_start: str = ""
+    fresh_lr_scale: float = 1.0
     features_weights: str = ""
     p_unrelated: float = 0.2
     distort: DistortConfig = DistortConfig()
@@ -155,6 +157,15 @@ I15_CANDIDATES: dict[str, TrainRecipe] = {
     "i15-semantic": I15_BASE.replace(semantic_weight=0.05),  # (4) ChromaGAN's KL, Lite0 classifier
     "i15-combo": I15_BASE.replace(colourfulness_weight=0.5, target_saturation=1.2, min_colourfulness=15.0,
                                   semantic_weight=0.05),
+    # (1) Zhang et al.'s classification over ab bins (spacing 10) with class rebalancing (λ 0.5), decoded by
+    # the annealed mean (temperature: an inference setting). The default's encoder, decoders and global branch
+    # are warm-started; each decoder's new 1x1 head over the bins starts fresh, so it gets a longer budget
+    # (128 px crops, epochs until `--max-minutes`).
+    "i15-bins": I15_BASE.replace(
+        variant="unet-effnet-lite0-bins", l1_weight=0.0, bins_weight=1.0, rebalance_lambda=0.5, size=128,
+        fresh_lr_scale=10.0,
+        epochs=200, model=(("decoder", (96, 64, 48, 32, 16)), ("decoders", 3), ("global_features", 64),
+                           ("ab_bins", 10.0))),
 }
 
 RECIPES: dict[str, TrainRecipe] = {
