@@ -10,22 +10,27 @@ from chromalab.cli.app import app
 
 def card_summary(folder: Path) -> tuple[str, str]:
     """(one-line description, test scores) from a shipped model's MODEL_CARD.md: the first prose line, and
-    MAE / ΔE2000 of the first row of its test-split table, if it has one."""
+    MAE / ΔE2000 of the first test-table row that names the model itself (e.g. ``default (unchanged)``; a
+    card also tabulates candidates that were not shipped), else of the first table's first row."""
     card = folder / "MODEL_CARD.md"
     if not card.is_file():
         return "", ""
     lines = card.read_text(encoding="utf-8").splitlines()
     desc = next((ln.strip().lstrip("- ") for ln in lines[1:] if ln.strip() and not ln.startswith("#")), "")
     desc = re.sub(r"[`*]", "", desc).split(". ")[0][:90]
-    scores = ""
+    rows = []  # (header cells, row cells) of every table whose header starts with "model"
     for i, ln in enumerate(lines):
-        if ln.startswith("| model |") and i + 2 < len(lines):
+        if ln.startswith("| model |"):
             head = [c.strip() for c in ln.strip("|").split("|")]
-            row = [re.sub(r"\*|\[.*?\]", "", c).strip() for c in lines[i + 2].strip("|").split("|")]
-            got = {h.split()[0]: v for h, v in zip(head, row, strict=False) if h.split()}
-            scores = ", ".join(f"test {k} {got[k]}" for k in ("MAE", "ΔE2000") if got.get(k))
-            break
-    return desc, scores
+            j = i + 2
+            while j < len(lines) and lines[j].startswith("|"):
+                rows.append((head, [re.sub(r"\*|\[.*?\]|`", "", c).strip() for c in lines[j].strip("|").split("|")]))
+                j += 1
+    if not rows:
+        return desc, ""
+    head, row = next(((h, r) for h, r in rows if r[0].lower().startswith(folder.name.lower())), rows[0])
+    got = {h.split()[0]: v for h, v in zip(head, row, strict=False) if h.split()}
+    return desc, ", ".join(f"test {k} {got[k]}" for k in ("MAE", "ΔE2000") if got.get(k))
 
 
 def folder_size(folder: Path) -> str:
