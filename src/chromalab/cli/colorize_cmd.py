@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -72,6 +73,7 @@ def colorize_command(
     from chromalab.inference.batch import (
         COLORIZED,
         FAILED,
+        FD2_LOCK,
         NOT_IMAGE,
         SKIPPED,
         BatchSettings,
@@ -127,20 +129,20 @@ def colorize_command(
         for o in outcomes:
             _write_row(report_file, o)
         with FileProgress(len(jobs)) as progress:
-            results = run_jobs(colorizer, jobs, settings)  # decode/encode of one overlaps another's colorizing
+            # two files in flight: one's decoding/encoding overlaps another's colorizing; what C decoders
+            # print to fd 2 is captured around each decode/encode and put in that file's line
+            results = run_jobs(colorizer, jobs, settings, capture=native_stderr_captured)
             for job in jobs:
-                progress.start(job.src)
-                stray: list[str] = []
-                with native_stderr_captured(stray):  # libtiff & co. write straight to fd 2 (while we wait)
-                    _, outcome = next(results)
-                if stray:
-                    outcome.message = "; ".join([m for m in [outcome.message, f"[stderr: {' | '.join(stray)[:200]}]"]
-                                                 if m])
+                with FD2_LOCK:
+                    progress.start(job.src)
+                _, outcome = next(results)
                 if outcome.status == NOT_IMAGE and job.src in named:
                     outcome.status = FAILED
                 outcomes.append(outcome)
                 _write_row(report_file, outcome)
-                progress.done(outcome)
+                with FD2_LOCK:
+                    progress.done(outcome)
+                    sys.stderr.flush()
     finally:
         if report_file is not None:
             report_file.close()

@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -162,9 +164,38 @@ def colorize_frames(colorizer, photo: Photo, settings: BatchSettings, reference=
             for f in photo.frames]
 
 
+Capture = Callable[[list[str]], AbstractContextManager]  # sends what C code writes to fd 2 into a list
+# fd 2 is one per process: while one job's decode or encode has it captured, nothing else may write to it (the
+# CLI holds this lock while it prints progress, so its lines are never captured as a file's chatter)
+FD2_LOCK = threading.Lock()
+
+
+@contextmanager
+def _c_chatter(capture: Capture | None, sink: list[str]) -> Iterator[None]:
+    """Around a decode or an encode: what C libraries (libtiff, libjpeg) print to fd 2 goes into ``sink``, so
+    it lands in this job's one line even when other jobs run at the same time (they wait for the lock
+    only around their own decode and encode, not their colorizing)."""
+    if capture is None:
+        yield
+        return
+    with FD2_LOCK, capture(sink):
+        yield
+
+
 def run_job(colorizer, job: Job, settings: BatchSettings,
-            decode: Callable[[Job], Photo] | None = None) -> Outcome:
-    """Colorize one planned job and write its output(s); never raises for a bad file."""
+            decode: Callable[[Job], Photo] | None = None, capture: Capture | None = None) -> Outcome:
+    """Colorize one planned job and write its output(s); never raises for a bad file. ``capture``: what
+    takes C libraries' fd-2 output during decoding and encoding (``cli.progress.native_stderr_captured``);
+    it is added to the outcome's message."""
+    stray: list[str] = []
+    outcome = _run_job(colorizer, job, settings, decode, capture, stray)
+    if stray:
+        outcome.message = "; ".join([m for m in [outcome.message, f"[stderr: {' | '.join(stray)[:200]}]"] if m])
+    return outcome
+
+
+def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job], Photo] | None,
+             capture: Capture | None, stray: list[str]) -> Outcome:
     if job.format is None:
         empty = job.src.is_file() and job.src.stat().st_size == 0
         return Outcome(str(job.src), NOT_IMAGE, None,
@@ -174,8 +205,9 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
     if not settings.overwrite and all(o.exists() for o in outs):
         return Outcome(str(job.src), SKIPPED, shown, f"{job.src}: output exists ({outs[0]}); --overwrite redoes it")
     try:
-        photo = decode(job) if decode else read_photo(job.src, str(job.src), settings.max_pixels,
-                                                      all_frames=not settings.first_frame, as_uint8=True)
+        with _c_chatter(capture, stray):
+            photo = decode(job) if decode else read_photo(job.src, str(job.src), settings.max_pixels,
+                                                          all_frames=not settings.first_frame, as_uint8=True)
         if not is_grey(photo.rgb):
             photo.notes.insert(0, "is in colour; colorized its grey version")
         if photo.total_frames > 1 and not settings.first_frame and len(photo.frames) > 1:
@@ -185,9 +217,10 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
                                  "multi-frame --format (png, webp, tiff) or --first-frame")
         for (_tag, ref), out in zip(settings.references, outs, strict=True):
             frames = colorize_frames(colorizer, photo, settings, ref)
-            save_photo(frames, out, fmt=_format_of_suffix(out.suffix), meta=photo.meta,
-                       software=f"chromalab {__version__} (model {getattr(colorizer, 'name', 'model')})",
-                       quality=settings.quality)
+            with _c_chatter(capture, stray):
+                save_photo(frames, out, fmt=_format_of_suffix(out.suffix), meta=photo.meta,
+                           software=f"chromalab {__version__} (model {getattr(colorizer, 'name', 'model')})",
+                           quality=settings.quality)
     except NotAnImageError as e:
         return Outcome(str(job.src), NOT_IMAGE, None, _with_notes(str(e), locals().get("photo")))
     except ImageError as e:
@@ -203,8 +236,8 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
     return out
 
 
-def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: int = 2
-             ) -> Iterator[tuple[Job, Outcome]]:
+def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: int = 2,
+             capture: Capture | None = None) -> Iterator[tuple[Job, Outcome]]:
     """``run_job`` for each job, ``workers`` at a time, yielding ``(job, outcome)`` in the jobs' order.
 
     Why threads: one job's decoding and encoding (Pillow, GIL released) overlap another's colorizing (ONNX
@@ -216,15 +249,15 @@ def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: i
     jobs = list(jobs)
     if workers <= 1:
         for job in jobs:
-            yield job, run_job(colorizer, job, settings)
+            yield job, run_job(colorizer, job, settings, capture=capture)
         return
     pool = ThreadPoolExecutor(workers, thread_name_prefix="colorize")
     try:
-        pending = [pool.submit(run_job, colorizer, job, settings) for job in jobs[:workers]]
+        pending = [pool.submit(run_job, colorizer, job, settings, None, capture) for job in jobs[:workers]]
         for i, job in enumerate(jobs):
             outcome = pending[i].result()
             if i + workers < len(jobs):
-                pending.append(pool.submit(run_job, colorizer, jobs[i + workers], settings))
+                pending.append(pool.submit(run_job, colorizer, jobs[i + workers], settings, None, capture))
             yield job, outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
