@@ -56,7 +56,8 @@ def main() -> None:
         for mode in ("off", "on"):
             subprocess.run([sys.executable, "-c", "from chromalab.cli import main; main()", "colorize", str(grey),
                             "--out", f"{tmp}/{mode}", "--temporal", mode], check=True)
-            rows.append((("per-frame", "temporal")[mode == "on"], read(Path(tmp) / mode / "grey_color.mp4", len(truth))))
+            seq = read(Path(tmp) / mode / "grey_color.mp4", len(truth))
+            rows.append(("temporal" if mode == "on" else "per-frame", seq))
     rows.append(("truth", truth))
     h, w = truth[0].shape[:2]
     canvas = Image.new("RGB", (w * 2 * len(idx) + 90, h * 2 * len(rows)), "white")
