@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
 from chromalab.core import lab
 from chromalab.core.jsonio import write_json
 from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
-from chromalab.inference.colorizer import image_l
 from chromalab.inference.load import load_colorizer
+from chromalab.inference.pipeline import image_lightness
 
 MIN_CF_RATIO = 0.85
 
@@ -58,7 +60,7 @@ def main() -> None:
             label = f"{name} T={col.settings.temperature:g}" if bins else name
             rows = {v: [] for v in vivid}
             for truth in truths:
-                L = image_l(no_colour(truth))
+                L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
                 ab = col.colorize_l(L)
                 for v in vivid:
                     pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)

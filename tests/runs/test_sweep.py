@@ -30,7 +30,8 @@ def stamps(out):
 def test_grids_hold_the_seed_configurations():
     assert {k: len(v) for k, v in GRIDS.items()} == {"seed-ae": 4, "seed-gan": 12, "seed-gan-weights": 3,
                                                      "seed-all": 19}
-    assert set(GRIDS["seed-all"]) == set(names("ae")) | set(names("gan"))
+    # every autoencoder and GAN but issue 15's adversarial fine-tune of the default (not a seed configuration)
+    assert set(GRIDS["seed-all"]) == set(names("ae")) | set(names("gan")) - {"gan-effnet-lite0-d0"}
     assert resolve_grid(" ae-unet-learned, gan-plain-interp-d0-w20") == ["ae-unet-learned", "gan-plain-interp-d0-w20"]
     with pytest.raises(KeyError, match="seed-all"):
         resolve_grid("seed-everything")

@@ -48,6 +48,10 @@ register("unet-effnet-lite0", EffnetUnetConfig(), recipe="effnet")
 # Issue 15 (1): the default's architecture with a classification head over in-gamut ab bins of spacing 10
 register("unet-effnet-lite0-bins", EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), decoders=3, global_features=64,
                                                     ab_bins=10.0), recipe="i15-bins")
+# Issue 15 (5): the default's architecture as a generator against the whole-image PatchGAN d0
+register("gan-effnet-lite0-d0", GanConfig(generator=EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), decoders=3,
+                                                                     global_features=64), discriminator="d0"),
+         recipe="i15-adv")
 
 # Reference-guided colorizers, and the similarity (feature) networks they match with
 register("reference-unet", ReferenceUNetConfig(match="exact"), recipe="reference")

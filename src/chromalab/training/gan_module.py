@@ -4,6 +4,11 @@ D step: ``BCE(D(L, ab_true), 1) + BCE(D(L, G(L)), 0)`` (halved), only D's optimi
 G step: ``w_adv * BCE(D(L, G(L)), 1) + w_l1 * L1(G(L), ab_true)`` with the recipe's weights;
 only G's optimiser steps (D's parameters are frozen during it). ``.net`` is the generator: it is what the run
 folder saves and what validation (``val/mae``) measures.
+
+A generator with a decoder ensemble (``forward_each``, the shipped default's architecture) contributes every
+decoder's ab as a fake of its own, so each decoder learns on its own L1 and adversarial terms (as the
+ensemble does without a discriminator, ``effnet_module``). Parameters that need no gradient (a frozen
+encoder, ``FreezeEncoder``) are left out of G's optimiser.
 """
 
 from __future__ import annotations
@@ -52,10 +57,21 @@ class GanModule(ColorizationModule):
         self._standalone_optimizers: list[torch.optim.Optimizer] | None = None
 
     def configure_optimizers(self):
+        """G: AdamW over the generator's trainable parameters at ``lr`` with the recipe's weight decay (0 for
+        the seed's GANs, where it is Adam); D: Adam at ``lr_d``."""
         r = self.recipe
-        opt_g = torch.optim.Adam(self.net.parameters(), lr=r.lr, betas=r.betas)
+        opt_g = torch.optim.AdamW([p for p in self.net.parameters() if p.requires_grad], lr=r.lr, betas=r.betas,
+                                  weight_decay=r.weight_decay)
         opt_d = torch.optim.Adam(self.disc.parameters(), lr=r.lr_d, betas=r.betas)
         return [opt_g, opt_d]
+
+    def fakes(self, l_norm: torch.Tensor, ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The generator's ab for ``l_norm`` ``(B, 1, H, W)`` as ``(l, fake, truth)``, each ``(K * B, C, H, W)``:
+        K = 1, or every decoder of an ensemble (``forward_each``), L and the truth ab repeated alongside."""
+        each = getattr(self.net, "forward_each", None)
+        fake = self.net(l_norm) if each is None else each(l_norm).flatten(0, 1)
+        k = len(fake) // len(l_norm)
+        return l_norm.repeat(k, 1, 1, 1), fake, ab.repeat(k, 1, 1, 1)
 
     def _optimizers(self) -> tuple[Any, Any]:
         if self._trainer is None:  # the steps also work outside a Trainer (tests, notebooks)
@@ -75,9 +91,9 @@ class GanModule(ColorizationModule):
         l_norm, ab = batch
         _, opt_d = self._optimizers()
         with torch.no_grad():
-            fake = self.net(l_norm)
+            l_k, fake, _ = self.fakes(l_norm, ab)
         real_logits = self.disc(l_norm, ab)
-        fake_logits = self.disc(l_norm, fake)
+        fake_logits = self.disc(l_k, fake)
         loss = 0.5 * (adversarial_loss(real_logits, True) + adversarial_loss(fake_logits, False))
         opt_d.zero_grad(set_to_none=True)
         self._backward(loss)
@@ -91,9 +107,9 @@ class GanModule(ColorizationModule):
         opt_g, _ = self._optimizers()
         self.disc.requires_grad_(False)
         try:
-            fake = self.net(l_norm)
-            adv = adversarial_loss(self.disc(l_norm, fake), True)
-            l1 = F.l1_loss(fake.float(), ab.float())
+            l_k, fake, ab_k = self.fakes(l_norm, ab)
+            adv = adversarial_loss(self.disc(l_k, fake), True)
+            l1 = F.l1_loss(fake.float(), ab_k.float())
             loss = self.w_adv * adv + self.w_l1 * l1
             opt_g.zero_grad(set_to_none=True)
             self._backward(loss)

@@ -166,6 +166,13 @@ I15_CANDIDATES: dict[str, TrainRecipe] = {
         fresh_lr_scale=10.0,
         epochs=200, model=(("decoder", (96, 64, 48, 32, 16)), ("decoders", 3), ("global_features", 64),
                            ("ab_bins", 10.0))),
+    # (5) a short adversarial fine-tune (pix2pix-style): the warm-started default as generator (frozen encoder,
+    # each decoder its own fake) against a fresh whole-image PatchGAN on (L, ab) (`gan-effnet-lite0-d0`);
+    # generator loss L1 + 0.01 × BCE (the seed's smallest GAN weight, [1, 99]; pix2pix's λ = 100). D starts
+    # from scratch, so the budget is longer than the others' 20 steps: 40 epochs = 200 steps (its L1 control
+    # at that budget: `--recipe i15-l1 --epochs 40`).
+    "i15-adv": I15_BASE.replace(variant="gan-effnet-lite0-d0", model=(), adversarial_weight=0.01, lr_d=2e-4,
+                                epochs=40),
 }
 
 RECIPES: dict[str, TrainRecipe] = {
