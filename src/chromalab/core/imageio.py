@@ -12,7 +12,7 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -316,6 +316,22 @@ def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:
     return path
 
 
+def walk_folder(folder: Path, errors: list[str], keep_file: Callable[[Path], bool] = lambda f: True,
+                skip_dir: Callable[[Path], bool] = lambda d: False) -> list[Path]:
+    """The files under ``folder`` (recursive, sorted) that ``keep_file`` accepts; hidden files and folders and
+    folders ``skip_dir`` names are left out. Unreadable folders are appended to ``errors`` as one-line messages
+    (the one folder walk of photo and video inputs)."""
+
+    def onerror(e: OSError) -> None:
+        errors.append(f"{e.filename}: cannot read folder ({e.strerror})")
+
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=onerror):
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and not skip_dir(Path(root) / d)]
+        found += [Path(root) / n for n in files if not n.startswith(".") and keep_file(Path(root) / n)]
+    return sorted(found)
+
+
 def iter_image_files(inputs: Iterable[str | os.PathLike], errors: list[str] | None = None) -> Iterator[Path]:
     """Expand files and folders (recursively, sorted) into image paths.
 
@@ -326,16 +342,7 @@ def iter_image_files(inputs: Iterable[str | os.PathLike], errors: list[str] | No
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            def onerror(e: OSError) -> None:
-                errs.append(f"{e.filename}: cannot read folder ({e.strerror})")
-
-            found = []
-            for root, dirs, files in os.walk(p, onerror=onerror):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                        found.append(Path(root) / name)
-            yield from sorted(found)
+            yield from walk_folder(p, errs, keep_file=lambda f: f.suffix.lower() in IMAGE_SUFFIXES)
         elif p.exists():
             yield p
         else:

@@ -33,6 +33,7 @@ from chromalab.core.imageio import (
     read_photo,
     save_photo,
     sniff_format,
+    walk_folder,
 )
 from chromalab.core.metadata import MULTI_FRAME, WRITABLE, output_format
 from chromalab.core.version import __version__
@@ -87,21 +88,10 @@ def find_inputs(inputs: Iterable[str | os.PathLike], out_dir: Path | None = None
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            def onerror(e: OSError) -> None:
-                errs.append(f"{e.filename}: cannot read folder ({e.strerror})")
-
-            files = []
-            for root, dirs, names in os.walk(p, onerror=onerror):
-                keep = []
-                for d in sorted(dirs):
-                    sub = Path(root) / d
-                    if d.startswith(".") or (out_real is not None and sub.resolve() == out_real
-                                             and out_real != p.resolve()):
-                        continue
-                    keep.append(d)
-                dirs[:] = keep
-                files += [Path(root) / n for n in names if not n.startswith(".") and not is_output_name(Path(n))]
-            found += [(f, p) for f in sorted(files)]
+            inside = out_real is not None and out_real != p.resolve()  # an output folder inside this input
+            files = walk_folder(p, errs, keep_file=lambda f: not is_output_name(f),
+                                skip_dir=lambda d, inside=inside: inside and d.resolve() == out_real)
+            found += [(f, p) for f in files]
         elif p.exists():
             found.append((p, None))
         else:

@@ -13,6 +13,7 @@ same torch functions, run eagerly or as exported ONNX graphs. This module needs 
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -88,13 +89,12 @@ def area_downsample(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return along(along(x, x.ndim - 2, h), x.ndim - 1, w)
 
 
+@functools.cache
 def grey_table(steps: Any) -> np.ndarray:
-    """L of the 256 grey levels ``(v, v, v) / 255`` ``(256,)``, made by ``steps.lightness`` (cached)."""
-    table = getattr(steps, "_grey_table", None)
-    if table is None:
-        levels = np.repeat((np.arange(256, dtype=np.float32) / 255.0)[None, :, None], 3, axis=2)
-        table = steps._grey_table = np.asarray(steps.lightness(levels))[0]
-    return table
+    """L of the 256 grey levels ``(v, v, v) / 255`` ``(256,)``, made by ``steps.lightness`` (once per steps
+    object: they are shared, ``colorizer.shared_steps``)."""
+    levels = np.repeat((np.arange(256, dtype=np.float32) / 255.0)[None, :, None], 3, axis=2)
+    return np.asarray(steps.lightness(levels))[0]
 
 
 def single_channel(image: np.ndarray) -> np.ndarray | None:
