@@ -1,8 +1,8 @@
 """A grid of test-split photos: grey | each model | truth (one row per photo), for looking at results.
 
 Usage: python scripts/example_grid.py DATA OUT.png MODEL [MODEL ...] [--split test] [--size 192] [--n 8]
-MODELs are shipped names or run folders; every photo is scaled so its shorter side is --size and
-centre-cropped square.
+MODELs are shipped names or run folders, optionally with ``@VIVIDNESS`` (e.g. ``default@1.3``); every photo
+is scaled so its shorter side is --size and centre-cropped square.
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=8)
     args = ap.parse_args()
     photos = load_photos(args.data, args.split, args.size)
-    cols = [Colorizer.load(m, work_size=512) for m in args.models]
+    cols = []
+    for spec in args.models:
+        model, _, vivid = spec.partition("@")
+        col = Colorizer.load(model, work_size=512)
+        cols.append(col.with_settings(vividness=float(vivid)) if vivid else col)
     rows = []
     for i in range(min(args.n, len(photos))):
         img = photos.photo(i)

@@ -17,7 +17,7 @@ from chromalab.training.colour_losses import (
     rebalanced_cross_entropy,
 )
 from chromalab.training.effnet_module import EffnetColorizationModule, warm_start_weights
-from chromalab.training.recipe import RECIPES, TrainRecipe
+from chromalab.training.recipe import DEFAULT_EFFNET, RECIPES, TrainRecipe
 from tests.conftest import sample_rgb
 
 
@@ -113,3 +113,12 @@ def test_bins_training_step_warm_starts_all_but_the_new_head_and_learns_its_prio
     loss = module.training_step(batch(4, 32), 0)
     loss.backward()
     assert torch.isfinite(loss) and module.net.decoders[0].head.weight.grad is not None
+
+
+def test_round4_recipes_are_the_default_recipe_with_one_difference_each():
+    """i15-frames changes only the epochs (more photos per epoch, same steps); i15-frames-sat adds only the
+    data side of i15-sat, so the pair measures the frames and the saturated targets separately."""
+    frames, sat = RECIPES["i15-frames"], RECIPES["i15-frames-sat"]
+    assert frames == DEFAULT_EFFNET.replace(epochs=86) and frames.warm_start == ""
+    assert sat.replace(target_saturation=1.0, min_colourfulness=0.0) == frames
+    assert (sat.target_saturation, sat.min_colourfulness) == (1.2, 15.0)

@@ -28,3 +28,12 @@ def split_of(digest: str, fractions: tuple[float, float, float] = SPLIT_FRACTION
     if u < fractions[0] + fractions[1]:
         return "val"
     return "test"
+
+
+def fold_of(digest: str, folds: int) -> int:
+    """Cross-validation fold (0 … folds − 1) of a content hash, for leave-photos-out estimates
+    (``scripts/leave_photos_out.py``). It reads hex digits 8–16, so it is independent of ``split_of`` (digits
+    0–8): every fold holds train, val and test photos in about the split's proportions."""
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2; got {folds}")
+    return int(digest[8:16], 16) % folds

@@ -173,6 +173,12 @@ I15_CANDIDATES: dict[str, TrainRecipe] = {
     # at that budget: `--recipe i15-l1 --epochs 40`).
     "i15-adv": I15_BASE.replace(variant="gan-effnet-lite0-d0", model=(), adversarial_weight=0.01, lr_d=2e-4,
                                 epochs=40),
+    # Round 4: the default's own recipe and budget (three seeds from scratch, ~600 steps each) on the 83 photos
+    # plus the 40 video frames `chromalab data build ../shared/data/videos/* --fps 2` puts in its train split
+    # (123 photos: 7 steps an epoch, so 86 epochs ≈ the default's 120 × 5 steps); alone (the data's control)
+    # and with BigColor's data side (3), which was the only round-1 candidate the rule chose.
+    "i15-frames": DEFAULT_EFFNET.replace(epochs=86),
+    "i15-frames-sat": DEFAULT_EFFNET.replace(epochs=86, target_saturation=1.2, min_colourfulness=15.0),
 }
 
 RECIPES: dict[str, TrainRecipe] = {
