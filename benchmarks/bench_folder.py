@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sidebyside import ROOT, base_src, print_table, write  # noqa: E402
+from sidebyside import ROOT, SHARED_DATA, base_src, print_table, write  # noqa: E402
 
 
 def make_folder(data: Path, n: int, out: Path) -> None:
@@ -35,7 +35,7 @@ def make_folder(data: Path, n: int, out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photos", type=int, default=50)
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data/photos"))
+    ap.add_argument("--data", type=Path, default=SHARED_DATA / "photos")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--base", default="main")
     args = ap.parse_args()

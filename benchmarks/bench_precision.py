@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sidebyside import write  # noqa: E402
+from sidebyside import SHARED_DATA, write  # noqa: E402
 
 
 class Bf16Runner:
@@ -38,7 +38,7 @@ class Bf16Runner:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data/photos"))
+    ap.add_argument("--data", type=Path, default=SHARED_DATA / "photos")
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     from onnxruntime.quantization import QuantType, quantize_dynamic

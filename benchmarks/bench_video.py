@@ -1,6 +1,6 @@
 """Per-frame vs temporal video colorizing: speed at 640×360 and temporal consistency vs colour.
 
-    .venv/bin/python benchmarks/bench_video.py [--videos /work/shared/data/videos] [--frames 30]
+    .venv/bin/python benchmarks/bench_video.py [--videos ../shared/data/videos] [--frames 30]
 
 Colour videos are made grey, colorized with temporal consistency off and on, and compared (warping error
 and CDC: lower is steadier; colourfulness; MAE against the colour original). A synthetic pan over a photo
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -38,6 +39,11 @@ from chromalab.inference.colorizer import working_copy
 from chromalab.inference.load import load_colorizer
 from chromalab.inference.temporal import TemporalBlender, TemporalSettings
 from chromalab.inference.video import colorize_video, read_frames
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sidebyside import SHARED_DATA  # noqa: E402
+
+PAN_PHOTO = SHARED_DATA / "photos" / "enlightenment-data__Red-Maple.jpg"  # the synthetic pan's photo
 
 PAN = "pan 640x360 (synthetic)"
 COLS = ("fps", "warping_error", "warping_error_fast_flow", "warping_error_ab", "cdc", "cdc_ab", "colourfulness",
@@ -122,8 +128,8 @@ def temporal_step_ms(frames: list[np.ndarray], work_size: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="default")
-    ap.add_argument("--videos", type=Path, default=Path("/work/shared/data/videos"))
-    ap.add_argument("--photo", type=Path, default=Path("/work/shared/data/photos/enlightenment-data__Red-Maple.jpg"))
+    ap.add_argument("--videos", type=Path, default=SHARED_DATA / "videos")
+    ap.add_argument("--photo", type=Path, default=PAN_PHOTO)
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--max-width", type=int, default=640, help="larger videos are scaled down to this width")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "video.json")

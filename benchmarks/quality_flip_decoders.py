@@ -14,14 +14,18 @@ import argparse
 import copy
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).parent))
+from sidebyside import SHARED_DATA  # noqa: E402
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default="/work/shared/data/photos")
+    ap.add_argument("--data", default=str(SHARED_DATA / "photos"))
     ap.add_argument("--split", default="val")
     ap.add_argument("--size", type=int, default=256)
     args = ap.parse_args()

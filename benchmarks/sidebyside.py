@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # ../shared/data beside the checkout, as CI lays it out
 SHARED_NOTE = ("machine: 2 CPU cores (the load average when the run ended is in load_average: under ~1 the "
                "machine was otherwise idle); old and new interleaved in one run, medians reported")
 

@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from bench_video import PAN, load_sequences
+from bench_video import PAN, PAN_PHOTO, SHARED_DATA, load_sequences
 
 from chromalab.evaluation.video import colorize_sequence, input_flows, video_metrics
 from chromalab.inference.load import load_colorizer
@@ -66,8 +66,8 @@ def run(col: Any, frames: list[np.ndarray], flows: Any, settings: TemporalSettin
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="default")
-    ap.add_argument("--videos", type=Path, default=Path("/work/shared/data/videos"))
-    ap.add_argument("--photo", type=Path, default=Path("/work/shared/data/photos/enlightenment-data__Red-Maple.jpg"))
+    ap.add_argument("--videos", type=Path, default=SHARED_DATA / "videos")
+    ap.add_argument("--photo", type=Path, default=PAN_PHOTO)
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "tune_temporal.json")
     args = ap.parse_args()

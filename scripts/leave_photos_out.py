@@ -22,7 +22,7 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
+from vividness_sweep import vivid_metrics  # this folder's script: the same per-photo vividness loop
 
 from chromalab.core import lab
 from chromalab.core.imageio import iter_image_files
@@ -31,7 +31,6 @@ from chromalab.data.splits import file_hash, fold_of
 from chromalab.evaluation.evaluate import load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.load import load_colorizer
-from chromalab.inference.pipeline import image_lightness
 
 
 def prepare(data: Path, out: Path, folds: int) -> None:
@@ -68,12 +67,8 @@ def evaluate(out: Path, models: list[str], vividness: list[float], chroma_scale:
             col = load_colorizer(pattern.format(k=k), work_size=max(4 * size, 512), vividness=1.0, runtime="torch")
             if chroma_scale is not None:
                 col = col.with_settings(chroma_scale=chroma_scale)
-            for truth in truths:
-                L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]
-                ab = col.colorize_l(L)
-                for v in vividness:
-                    pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
-                    rows.setdefault(f"{name} v={v:g}", []).append(all_metrics(pred, truth))
+            for v, rs in vivid_metrics(col, truths, vividness).items():
+                rows.setdefault(f"{name} v={v:g}", []).extend(rs)
     n = len(grey)
     print(f"| model | MAE | ΔE2000 | CF | CF/truth | ΔCF | agreement | colour only | grey only |   ({n} photos, "
           f"{folds} folds)")

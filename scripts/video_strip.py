@@ -41,9 +41,12 @@ def write_grey(frames: list[np.ndarray], path: Path) -> None:
             oc.mux(p)
 
 
+CLIP = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos" / "carphone_pristine.mp4"  # ../shared
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("clip", nargs="?", default="/work/shared/data/videos/carphone_pristine.mp4")
+    ap.add_argument("clip", nargs="?", default=str(CLIP))
     ap.add_argument("--frames", default="58,59,60,61,62")
     ap.add_argument("--out", default="docs/images/video-strip.jpg")
     args = ap.parse_args()

@@ -34,6 +34,18 @@ def passes(row: dict, base: dict) -> bool:
             and s["mae"]["mean"] < base["mae"]["mean"] and s["delta_e2000"]["mean"] < base["delta_e2000"]["mean"])
 
 
+def vivid_metrics(col, truths: list, vivid: list[float]) -> dict[float, list[dict]]:
+    """Per vividness, the metrics of each truth's colorization by ``col`` (its network runs once per photo)."""
+    rows: dict[float, list[dict]] = {v: [] for v in vivid}
+    for truth in truths:
+        L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
+        ab = col.colorize_l(L)
+        for v in vivid:
+            pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
+            rows[v].append(all_metrics(pred, truth))
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data")
@@ -58,13 +70,7 @@ def main() -> None:
         for t in (temps or [None]) if bins else [None]:
             col = base_col.with_settings(temperature=t)
             label = f"{name} T={col.settings.temperature:g}" if bins else name
-            rows = {v: [] for v in vivid}
-            for truth in truths:
-                L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
-                ab = col.colorize_l(L)
-                for v in vivid:
-                    pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
-                    rows[v].append(all_metrics(pred, truth))
+            rows = vivid_metrics(col, truths, vivid)
             for v in vivid:
                 results.append({"name": f"{label} v={v:g}", "model": path, "weights": weights or None,
                                 "vividness": v, "temperature": col.settings.temperature if bins else None,
