@@ -12,12 +12,6 @@ from chromalab.cli.progress import FileProgress, native_stderr_captured
 FORMATS = ("same", "jpg", "png", "webp", "tiff")
 
 
-def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".png") -> Path:
-    """``out_dir/<path below root>/<stem>_color<suffix>``; never the input itself."""
-    rel = src.relative_to(root) if root is not None else Path(src.name)
-    return out_dir / rel.parent / f"{rel.stem}_color{suffix}"
-
-
 def check_writable_folder(out: Path, what: str = "output folder") -> None:
     """Fail with one line (exit 2) unless ``out`` is, or can be made, a folder we can write into; done before
     the model loads so a typo costs nothing."""

@@ -13,12 +13,19 @@ import typer
 from chromalab.cli.app import fail
 
 
+def output_path(src: Path, root: Path | None, out_dir: Path, suffix: str = ".mp4") -> Path:
+    """``out_dir/<path below root>/<stem>_color<suffix>`` (the tag is the photo batch's); never the input."""
+    from chromalab.inference.batch import OUTPUT_TAG
+
+    rel = src.relative_to(root) if root is not None else Path(src.name)
+    return out_dir / rel.parent / f"{rel.stem}{OUTPUT_TAG}{suffix}"
+
+
 def split_videos(inputs: list[Path], out_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
     """(video jobs ``(src, OUT/<rel>/<stem>_color.mp4)``, the inputs left for the photo path).
 
     Videos named directly are taken out of ``inputs``; folders stay in it (their photos) and their videos
     (recursive, sorted) are added to the jobs."""
-    from chromalab.cli.colorize_cmd import output_path
     from chromalab.core.media import is_video
 
     jobs: list[tuple[Path, Path]] = []

@@ -19,7 +19,7 @@ from chromalab.core.jsonio import write_json
 from chromalab.core.progress import ProgressFn, track
 from chromalab.data.folder import ImageFolder
 from chromalab.evaluation.metrics import SHOWN, all_metrics, summarize
-from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.load import load_colorizer
 
 BASELINE = "no-colour"

@@ -29,7 +29,7 @@ from chromalab.core.jsonio import write_json
 from chromalab.core.progress import ProgressFn, track
 from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
-from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.load import load_colorizer
 from chromalab.inference.reference import ReferenceColorizer
 from chromalab.ops.distort import DistortConfig, make_reference

@@ -32,7 +32,7 @@ import torch
 from chromalab.core import lab
 from chromalab.evaluation import metrics
 from chromalab.evaluation.evaluate import no_colour
-from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.temporal import TemporalSettings, dis_flow, flow_tensor, is_scene_cut
 from chromalab.inference.video import VideoColorizer, read_frames
 from chromalab.ops.flow import backward_warp, occlusion_mask

@@ -23,7 +23,7 @@ from torch import nn
 
 from chromalab.core import lab
 from chromalab.data.faces import largest_face_fraction
-from chromalab.inference.colorizer import Colorizer
+from chromalab.inference.base import BaseColorizer
 from chromalab.models.router import router_input
 
 ROUTES = ("portrait", "landscape")
@@ -31,10 +31,10 @@ ROUTER = "router"
 FACE_MIN_FRACTION = 0.12
 
 
-class AutoColorizer(Colorizer):
+class AutoColorizer(BaseColorizer):
     """Colorizes each photo with the ``portrait`` or the ``landscape`` colorizer, as ``route(L)`` decides."""
 
-    def __init__(self, portrait: Colorizer, landscape: Colorizer, router: nn.Module | None = None,
+    def __init__(self, portrait: BaseColorizer, landscape: BaseColorizer, router: nn.Module | None = None,
                  cascade: Path | None = None):
         if router is None and cascade is None:
             raise ValueError("auto routing needs a router model or a face detector")
@@ -53,7 +53,7 @@ class AutoColorizer(Colorizer):
         grey = lab.tensor_to_image(lab.grey_rgb(L))[..., 0]
         return "portrait" if largest_face_fraction(grey, self.cascade) >= FACE_MIN_FRACTION else "landscape"
 
-    def with_settings(self, **changes: Any) -> Colorizer:
+    def with_settings(self, **changes: Any) -> BaseColorizer:
         """A copy whose portrait and landscape colorizers have the settings changed too."""
         new = super().with_settings(**changes)
         new.routes = {k: c.with_settings(**changes) for k, c in self.routes.items()}

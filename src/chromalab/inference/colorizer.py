@@ -1,221 +1,134 @@
-"""``Colorizer``: grey photo in, colour photo out, at the photo's full resolution.
+"""``Colorizer`` (a plain L → ab model) and ``load_colorizer``: the one place that decides which colorizer a
+model gets.
 
-The network sees a working-size copy of L (``InferenceSettings.work_size``); its ab is upsampled with the
-guided filter, steered by the full-resolution L, and recombined with exactly the original L (chroma shrunk
-where it would leave the sRGB gamut, so L is kept). Flip averaging and the chroma scale are inference
-settings applied here, to any model, as is ``vividness`` (the user's boldness knob, a multiplier of the
-predicted ab on top of the calibration; ``colorize(vividness=)`` overrides the model's for one call).
+- ``"auto"``: an ``AutoColorizer`` over the installed portrait and landscape models (or the default);
+- a model whose config has family ``reference``: a ``ReferenceColorizer``;
+- any other L → ab model: a ``Colorizer``.
+Names and paths are resolved by ``chromalab.inference.store``; inference settings come from the model
+folder's ``config.json`` (``InferenceSettings.from_meta``), with ``work_size`` overridable.
 
-Every colorizer (this one, ``ReferenceColorizer``, ``AutoColorizer``) has one call signature,
-``colorize(image, *, reference=None)``; ``takes_reference`` says whether a reference photo is used.
-``load_colorizer`` (``chromalab.inference.load``) is the only place that decides which one a model gets.
+A model folder with ``model.onnx`` (written only for plain L → ab networks) runs on ONNX Runtime by default,
+and then nothing imports torch: its family, weights and torch model code are not needed.
+
+What the colorizers share is in ``inference.base``; ``ReferenceColorizer`` (``inference.reference``) and
+``AutoColorizer`` (``inference.auto``) derive from it, so this module imports them and they never import it.
 """
 
 from __future__ import annotations
 
-import copy
+import logging
 import os
-from typing import Any
+from pathlib import Path
 
-import numpy as np
-from PIL import Image as PILImage
-
-from chromalab.core import labnp
-from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
-from chromalab.inference import pipeline
-from chromalab.inference.onnx_steps import OnnxSteps, graphs_available
-from chromalab.inference.runtime import ONNX, TorchRunner
+from chromalab.core import rundir
+from chromalab.core.extras import require
+from chromalab.core.jsonio import read_json
+from chromalab.inference.base import BaseColorizer, Image, shared_steps, working_copy
+from chromalab.inference.runtime import ONNX, ONNX_NAME, OnnxRunner, choose_runtime, torch_available
 from chromalab.inference.settings import InferenceSettings
+from chromalab.inference.store import DEFAULT_MODEL, display_name, find_model, resolve_model_dir
 
-Image = np.ndarray | str | os.PathLike | PILImage.Image
-_STEPS: dict[str, Any] = {}  # runtime → the steps object, shared by every colorizer (sessions made once)
-
-
-def shared_steps(runtime: str) -> Any:
-    """The per-pixel steps for ``runtime``: ONNX Runtime graphs (no torch) or eager torch modules."""
-    if runtime not in _STEPS:
-        if runtime == ONNX and graphs_available():
-            _STEPS[runtime] = OnnxSteps()
-        else:
-            from chromalab.inference.steps import TorchSteps
-
-            _STEPS[runtime] = TorchSteps()
-    return _STEPS[runtime]
+log = logging.getLogger(__name__)
+AUTO = "auto"
+__all__ = ["AUTO", "BaseColorizer", "Colorizer", "Image", "default_device", "load_auto", "load_colorizer",
+           "shared_steps", "working_copy"]
 
 
-def working_copy(L: Any, work_size: int) -> Any:
-    """L ``(B, C, H, W)`` torch tensor area-downsampled so its longer side is ``work_size``; None if it is no
-    larger (``pipeline.area_downsample``, the one implementation)."""
-    import torch
-
-    size = pipeline.work_shape(*L.shape[-2:], work_size)
-    if size is None:
-        return None
-    return torch.from_numpy(pipeline.area_downsample(L.detach().cpu().numpy(), size)).to(L.device)
-
-
-class Colorizer:
+class Colorizer(BaseColorizer):
     """Colorizes photos with one trained L → ab model.
 
     ``Colorizer.load()`` gives the shipped default; ``Colorizer.load("runs/ae1")`` a trained run (the same
     as ``chromalab.load_colorizer``, which may return a ``ReferenceColorizer`` or an ``AutoColorizer``).
-    With ONNX Runtime (the default for model folders that carry ``model.onnx``) nothing here imports torch.
     """
-
-    takes_reference = False
-
-    def __init__(self, model: Any | None, settings: InferenceSettings | None = None,
-                 meta: dict[str, Any] | None = None, device: Any = "cpu", name: str = "model",
-                 runner: Any = None):
-        """``model``: a torch module (``TorchRunner``), or None when ``runner`` is an ``OnnxRunner``."""
-        self.model = model.to(device).eval() if model is not None else None
-        self.runner = runner if runner is not None else TorchRunner(self.model)
-        self.settings = settings or InferenceSettings()
-        self.meta = meta or {}
-        self.device = device
-        self.name = name
-
-    @property
-    def runtime(self) -> str:
-        """``torch`` or ``onnx``: what runs the network."""
-        return self.runner.runtime
-
-    @property
-    def steps(self) -> Any:
-        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch."""
-        return shared_steps(self.runtime)
-
-    @property
-    def work_size(self) -> int:
-        return self.settings.work_size
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str | None = None,
-             work_size: int | None = None, weights: str | None = None, runtime: str | None = None) -> Colorizer:
+             work_size: int | None = None, weights: str | None = None, runtime: str | None = None) -> BaseColorizer:
         """``load_colorizer(model, ...)``: a shipped or installed model by name, a run folder, or ``"auto"``;
         ``runtime``: ``torch``, ``onnx`` or ``auto`` (ONNX Runtime where the model has one)."""
-        from chromalab.inference.load import load_colorizer
-
         return load_colorizer(model, device=device, work_size=work_size, weights=weights, runtime=runtime)
 
-    def with_settings(self, **changes: Any) -> Colorizer:
-        """A copy sharing the network, with inference settings changed (``None`` values are ignored)."""
-        new = copy.copy(self)
-        new.settings = self.settings.replace(**changes)
-        return new
 
-    def _check_reference(self, reference: Any) -> None:
-        if reference is not None and not self.takes_reference:
-            raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
 
-    def run_model(self, l_norm: Any, reference: Any = None) -> Any:
-        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings)."""
-        if self.runtime == ONNX:
-            import torch
+def default_device() -> str:
+    """``cuda`` when torch sees a GPU, else ``cpu``. Machines without an NVIDIA driver are answered without
+    importing torch (it takes about a second)."""
+    if not torch_available() or not Path("/proc/driver/nvidia/version").exists():
+        return "cpu"
+    import torch
 
-            return torch.from_numpy(self.runner(l_norm.detach().cpu().numpy()))
-        return self.runner(l_norm)
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
-    def apply_temperature(self) -> None:
-        """Hand ``settings.temperature`` to a model that classifies ab into bins (others have none). On ONNX
-        Runtime the file's baked temperature (the folder's) is the only one: another raises ``ValueError``."""
-        t = self.settings.temperature
-        if self.model is not None and hasattr(self.model, "temperature"):
-            self.model.temperature = t
-        elif self.model is None and self.meta.get("model", {}).get("ab_bins"):
-            baked = self.meta.get("inference", {}).get("temperature", t)
-            if abs(baked - t) > 1e-9:
-                raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
-                                 "use runtime torch for another")
 
-    def network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
-        """``run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
-        if self.runtime == ONNX:
-            return self.runner(l_norm)
-        import torch
+def _require_torch(path: Path) -> None:
+    require("torch", f"{path.name} with PyTorch (only models with {ONNX_NAME} run on ONNX Runtime alone)")
 
-        with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(l_norm, np.float32)).to(self.device)
-            return self.run_model(x, reference).float().cpu().numpy()
 
-    def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
-        """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
-        the flip averaging, chroma scale and vividness of ``settings``."""
-        self._check_reference(reference)
-        self.apply_temperature()
-        l_norm = labnp.normalize_l(np.asarray(L, np.float32))
-        ab = self.network(l_norm, reference)
-        if self.settings.flip_average:
-            mirrored = self.network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
-            ab = (ab + mirrored) / 2
-        scale = self.settings.chroma_scale * self.settings.vividness
-        return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
+def load_colorizer(model: str | os.PathLike | None = None, *, device: str | None = None,
+                   work_size: int | None = None, weights: str | None = None, runtime: str | None = None,
+                   vividness: float | None = None) -> BaseColorizer:
+    """Load a model by installed name (``default``, ``reference``, a name in ``$CHROMALAB_MODELS``), run or
+    model folder, or ``"auto"``; never unpickles. ``work_size`` overrides the model's working size,
+    ``vividness`` its boldness (``InferenceSettings.vividness``).
 
-    def predict_ab(self, L: Any, reference: Any = None) -> Any:
-        """``predict`` on torch tensors (the video and auto-routing code work in torch)."""
-        import torch
+    ``runtime``: ``torch``, ``onnx`` or ``auto``/None (ONNX Runtime when the folder has ``model.onnx`` and
+    ``onnxruntime`` is installed; ``runtime.choose_runtime``). With ONNX Runtime the torch model is not built
+    and its weights are not read."""
+    if str(model) == AUTO:
+        col = load_auto(device=device, work_size=work_size, runtime=runtime)
+        return col if vividness is None else col.with_settings(vividness=vividness)
+    path = resolve_model_dir(model)
+    if not (path / rundir.CONFIG).is_file():
+        raise FileNotFoundError(f"{path}: no {rundir.CONFIG} (not a chromalab run or model folder)")
+    device = device or default_device()
+    name = display_name(model, path)
+    default_weights = weights in (None, rundir.WEIGHTS)
+    if (path / ONNX_NAME).is_file():  # export writes model.onnx for plain L → ab networks only
+        chosen = choose_runtime(runtime, path, device=device, default_weights=default_weights)
+        if chosen == ONNX:
+            meta = read_json(path / rundir.CONFIG)
+            settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
+            return Colorizer(None, settings, meta, device=device, name=name, runner=OnnxRunner(path / ONNX_NAME))
+    _require_torch(path)
+    return _load_torch(path, name, device, work_size, weights, runtime, vividness, default_weights)
 
-        return torch.from_numpy(np.ascontiguousarray(self.predict(L.detach().cpu().numpy(), reference)))
 
-    def prepare_reference(self, reference: Any) -> Any:
-        """A reference photo in the form ``predict`` takes (plain models take none)."""
-        self._check_reference(reference)
-        return None
+def _load_torch(path: Path, name: str, device: str, work_size: int | None, weights: str | None,
+                runtime: str | None, vividness: float | None, default_weights: bool) -> BaseColorizer:
+    from chromalab.inference.reference import ReferenceColorizer
+    from chromalab.models.io import COLORIZER_FAMILIES, load_model, read_meta
+    from chromalab.models.registry import config_from_dict
 
-    def colorize_l(self, L: Any, reference: Any = None) -> Any:
-        """Full-resolution L ``(1, 1, H, W)`` torch tensor in [0, 100] → ab ``(1, 2, H, W)`` (Lab units),
-        guided-upsampled (``ops.upsample.guided_upsample``); ``reference``: what ``prepare_reference``
-        returned. ``colorize`` does not use it: it upsamples row strip by row strip."""
-        from chromalab.core import lab
-        from chromalab.ops.upsample import guided_upsample
+    meta = read_meta(path)
+    family = config_from_dict(meta["model"]).family
+    chosen = choose_runtime(runtime, path, exportable=family in COLORIZER_FAMILIES, device=device,
+                            default_weights=default_weights)
+    settings = InferenceSettings.from_meta(meta).replace(work_size=work_size, vividness=vividness)
+    cls = {"reference": ReferenceColorizer}.get(family, Colorizer)  # model family → colorizer class
+    if chosen == ONNX:
+        return cls(None, settings, meta, device=device, name=name, runner=OnnxRunner(path / ONNX_NAME))
+    net, meta = load_model(path, weights=weights or rundir.WEIGHTS)
+    return cls(net, settings, meta, device=device, name=name)
 
-        L_low = working_copy(L, self.work_size)
-        if L_low is None:
-            return self.predict_ab(L, reference)
-        return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
 
-    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
-                           vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
-        """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (``pipeline.colorize_lightness``)."""
-        return pipeline.colorize_lightness(
-            L, steps=self.steps, predict=lambda low: self.predict(low, reference), work_size=self.work_size,
-            saturation=saturation, vibrance=vibrance, as_uint8=as_uint8)
+def load_auto(device: str | None = None, work_size: int | None = None, runtime: str | None = None) -> BaseColorizer:
+    """``AutoColorizer`` if portrait and landscape models (and a router or a face detector) are installed;
+    otherwise the default model, with a warning (logged) saying why."""
+    from chromalab.data.faces import cascade_path
+    from chromalab.inference.auto import ROUTER, ROUTES, AutoColorizer
 
-    def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 saturation: float = 1.0, vibrance: float = 0.0, vividness: float | None = None) -> Any:
-        """Colorize a photo: a path, a PIL image, or an ``(H, W, 3)`` / ``(H, W)`` array (uint8, or float in
-        [0, 1]). Returns the kind it was given, so it fits in a pipeline: PIL in → RGB PIL out, uint8 array
-        in → uint8 ``(H, W, 3)`` out, float array in → float32 out; a path gives float32 ``(H, W, 3)``.
+    found = {name: find_model(name) for name in (*ROUTES, ROUTER)}
+    cascade = cascade_path()
+    why = None
+    if found["portrait"] is None or found["landscape"] is None:
+        why = "no portrait and landscape models installed"
+    elif found[ROUTER] is None and cascade is None:
+        why = "no router model and no OpenCV face cascade to choose between them"
+    if why:
+        log.warning("--model auto: %s; using the default model", why)
+        return load_colorizer(DEFAULT_MODEL, device=device, work_size=work_size, runtime=runtime)
+    from chromalab.models.io import load_model
 
-        Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
-        photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
-        as ``chromalab.ops.colour.adjust_colour``, applied to the predicted ab before the one gamut fit.
-        ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
-        the network's ab.
-        """
-        if not (0.0 <= saturation <= 4.0):
-            raise ValueError(f"saturation must be in [0, 4], got {saturation}")
-        if not (-1.0 <= vibrance <= 1.0):
-            raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
-        if vividness is not None and vividness != self.settings.vividness:
-            return self.with_settings(vividness=vividness).colorize(
-                image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
-        ref = self.prepare_reference(reference) if reference is not None else None
-        pil = isinstance(image, PILImage.Image)
-        as_uint8 = pil or (isinstance(image, np.ndarray) and image.dtype == np.uint8)
-        if pil:
-            arr = np.asarray(image) if image.mode in ("L", "RGB") else pil_to_rgb(image)
-        else:
-            arr = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
-        L = pipeline.image_lightness(arr, self.steps)
-        out = self.colorize_lightness(L, ref, saturation, vibrance, as_uint8)
-        return PILImage.fromarray(out, "RGB") if pil else out
-
-    def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,
-                       vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS):
-        """Iterate over ``paths``, yielding ``(path, float32 result or None, one-line error or "")``; a bad
-        file is reported in its tuple and the iteration goes on."""
-        from chromalab.inference.batch import colorize_paths
-
-        yield from colorize_paths(self, paths, reference=reference, saturation=saturation, vibrance=vibrance,
-                                  max_pixels=max_pixels)
+    cols = {r: load_colorizer(found[r], device=device, work_size=work_size, runtime=runtime) for r in ROUTES}
+    router = load_model(found[ROUTER])[0] if found[ROUTER] is not None else None
+    return AutoColorizer(cols["portrait"], cols["landscape"], router=router, cascade=cascade)

@@ -15,7 +15,7 @@ import torch
 
 from chromalab.core import lab
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, ImageError, load_rgb
-from chromalab.inference.colorizer import Colorizer, working_copy
+from chromalab.inference.base import BaseColorizer, working_copy
 
 MIN_REFERENCE_SIDE = 32  # smaller references have too few feature positions to match against
 
@@ -38,8 +38,8 @@ def load_reference(reference: Reference, max_pixels: int = DEFAULT_MAX_PIXELS) -
     return rgb.astype(np.float32, copy=False)
 
 
-class ReferenceColorizer(Colorizer):
-    """A ``Colorizer`` whose model takes a reference photo. ``match`` overrides the model's correspondence
+class ReferenceColorizer(BaseColorizer):
+    """A colorizer whose model takes a reference photo. ``match`` overrides the model's correspondence
     mode (``exact``, ``patchmatch``, ``identity`` = no search, ``none`` = ignore the reference);
     ``warp_only`` skips the U-Net and returns the warped reference colour itself (for evaluation).
     Without a reference it colours from the photo alone (the guide is zeros)."""

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from torch import nn
 
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 from chromalab.models.unet import UNet
 
 

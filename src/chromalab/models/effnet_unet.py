@@ -29,7 +29,7 @@ from torch import nn
 from chromalab.core import lab
 from chromalab.models.backbones.lite0 import HEAD_CHANNELS, SKIP_CHANNELS, STRIDE, Lite0Encoder, l_to_encoder_input
 from chromalab.models.blocks import ConvBlock, pad_to_multiple
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 from chromalab.ops.ab_bins import DEFAULT_TEMPERATURE, annealed_mean, gamut_bins
 
 

@@ -24,9 +24,9 @@ from typing import ClassVar
 from torch import nn
 
 from chromalab.models.autoencoder import AutoencoderConfig
+from chromalab.models.config import config_type
 from chromalab.models.discriminator import GRIDS, DiscriminatorConfig, discriminator_config
 from chromalab.models.effnet_unet import EffnetUnetConfig
-from chromalab.models.registry import config_type
 
 
 @config_type

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chromalab.models.backbones.lite0 import EfficientNetLiteConfig
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 from chromalab.models.unet import UNet
 from chromalab.ops.correspondence import match_both, patch_similarity, upsample_index, warp
 

@@ -16,7 +16,7 @@ from torch import nn
 from chromalab.core import lab
 from chromalab.models.backbones.lite0 import SKIP_CHANNELS, STRIDE, Lite0Encoder, l_to_encoder_input
 from chromalab.models.blocks import pad_to_multiple
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 
 ROUTER_SIZE = 224  # the router sees the photo scaled so its longer side is this
 

@@ -11,8 +11,8 @@ from chromalab.models.backbones.resnet34 import SimilarityResNetConfig
 from chromalab.models.effnet_unet import EffnetUnetConfig
 from chromalab.models.gan import GanConfig
 from chromalab.models.reference_net import ReferenceUNetConfig
-from chromalab.models.registry import register
 from chromalab.models.router import PortraitRouterConfig  # noqa: F401  (registers the router's config kind)
+from chromalab.models.variants import register
 
 UNET_LEARNED = AutoencoderConfig(skips=True, upsample="learned")
 UNET_INTERP = AutoencoderConfig(skips=True, upsample="interp")

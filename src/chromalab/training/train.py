@@ -28,7 +28,7 @@ from chromalab.training.gan_module import GanModule
 from chromalab.training.module import ColorizationModule
 from chromalab.training.recipe import TrainRecipe, get_recipe, recipe_for
 from chromalab.training.reference_module import ReferenceModule
-from chromalab.training.similarity import SimilarityModule
+from chromalab.training.similarity_module import SimilarityModule
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from chromalab.core import lab
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 
 MODEL_NAME = "efficientnet-lite0"
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from chromalab.models.registry import config_type
+from chromalab.models.config import config_type
 
 
 class BasicBlock(nn.Module):
