@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from chromalab.core.jsonio import write_json
-from chromalab.evaluation.evaluate import evaluate_fn, load_photos
+from chromalab.evaluation.evaluate import eval_work_size, evaluate_fn, load_photos
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.settings import InferenceSettings
 from chromalab.models.io import load_model, read_meta
@@ -33,7 +33,7 @@ def main() -> None:
     photos = load_photos(args.data, "val", args.size)
     net, meta = load_model(args.model_dir)
     flip = None if args.flip_average is None else args.flip_average == "on"
-    settings = InferenceSettings.from_meta(meta).replace(work_size=max(4 * args.size, 512), flip_average=flip)
+    settings = InferenceSettings.from_meta(meta).replace(work_size=eval_work_size(args.size), flip_average=flip)
     rows = []
     for scale in (float(s) for s in args.scales.split(",")):
         col = Colorizer(net, settings.replace(chroma_scale=scale), meta, name=f"scale {scale:g}")

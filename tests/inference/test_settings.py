@@ -1,5 +1,6 @@
 """Inference settings (flip averaging, chroma scale, work size) live outside the model and act on any model."""
 
+import dataclasses
 import json
 
 import pytest
@@ -67,7 +68,7 @@ def test_legacy_model_folder_with_settings_in_the_model_config_loads(tmp_path):
 def _bins_folder(tmp_path, temperature=None):
     """A tiny ab-bins model saved as a run folder (random weights, logits made peaked so T matters)."""
     torch.manual_seed(0)
-    cfg = get_config("unet-effnet-lite0-bins").tiny()
+    cfg = dataclasses.replace(get_config("unet-effnet-lite0-global"), decoders=3, ab_bins=10.0).tiny()
     net = cfg.build().eval()
     with torch.no_grad():
         for dec in net.decoders:

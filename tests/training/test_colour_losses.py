@@ -17,7 +17,7 @@ from chromalab.training.colour_losses import (
     rebalanced_cross_entropy,
 )
 from chromalab.training.effnet_module import EffnetColorizationModule, warm_start_weights
-from chromalab.training.recipe import DEFAULT_EFFNET, RECIPES, TrainRecipe
+from chromalab.training.recipe import TrainRecipe
 from tests.conftest import sample_rgb
 
 
@@ -57,15 +57,6 @@ def test_semantic_kl_is_zero_for_the_truth_and_positive_otherwise():
     assert float(loss.detach()) > 0 and torch.isfinite(pred.grad).all()
 
 
-def test_candidate_recipes_are_registered_with_one_budget():
-    names = ["i15-l1", "i15-cf", "i15-sat", "i15-semantic", "i15-combo"]
-    budgets = {(RECIPES[n].size, RECIPES[n].epochs, RECIPES[n].lr, RECIPES[n].warm_start) for n in names}
-    assert len(budgets) == 1
-    assert RECIPES["i15-sat"].target_saturation == 1.2 and RECIPES["i15-sat"].min_colourfulness == 15.0
-    r = TrainRecipe.from_dict(RECIPES["i15-combo"].to_dict())
-    assert r == RECIPES["i15-combo"]
-
-
 def test_training_step_with_every_term_and_a_warm_start(tmp_path):
     cfg = dataclasses.replace(EffnetUnetConfig().tiny(), decoders=2)
     src = cfg.build()
@@ -100,7 +91,8 @@ def test_bins_training_step_warm_starts_all_but_the_new_head_and_learns_its_prio
     plain = dataclasses.replace(EffnetUnetConfig().tiny(), decoders=2)
     save_model(plain.build(), plain, tmp_path / "src")
     cfg = dataclasses.replace(plain, ab_bins=10.0)
-    recipe = RECIPES["i15-bins"].replace(warm_start=str(tmp_path / "src"), model=())
+    recipe = TrainRecipe(l1_weight=0.0, bins_weight=1.0, rebalance_lambda=0.5, fresh_lr_scale=10.0,
+                         warm_start=str(tmp_path / "src"))
     module = EffnetColorizationModule(cfg, recipe)
     assert {n for n in module.fresh if "head" in n} == {f"decoders.{k}.head.{p}" for k in (0, 1)
                                                         for p in ("weight", "bias")}
@@ -113,12 +105,3 @@ def test_bins_training_step_warm_starts_all_but_the_new_head_and_learns_its_prio
     loss = module.training_step(batch(4, 32), 0)
     loss.backward()
     assert torch.isfinite(loss) and module.net.decoders[0].head.weight.grad is not None
-
-
-def test_round4_recipes_are_the_default_recipe_with_one_difference_each():
-    """i15-frames changes only the epochs (more photos per epoch, same steps); i15-frames-sat adds only the
-    data side of i15-sat, so the pair measures the frames and the saturated targets separately."""
-    frames, sat = RECIPES["i15-frames"], RECIPES["i15-frames-sat"]
-    assert frames == DEFAULT_EFFNET.replace(epochs=86) and frames.warm_start == ""
-    assert sat.replace(target_saturation=1.0, min_colourfulness=0.0) == frames
-    assert (sat.target_saturation, sat.min_colourfulness) == (1.2, 15.0)

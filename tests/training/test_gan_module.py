@@ -87,31 +87,24 @@ def test_warm_start_copies_a_trained_autoencoder_into_the_generator(tiny_run):
         tiny_module("gan-plain-interp-d0-w20", warm_start=str(tiny_run))
 
 
-# Issue 15 (5): the shipped default's architecture as a generator (recipe i15-adv)
+# The shipped default's architecture as a generator against the whole-image PatchGAN
 TINY_EFFNET_GAN = {"generator.pretrained": "false", "generator.decoder": "8,8,8,8,4", "generator.decoders": "2",
                    "generator.global_features": "4", "d_width": 4, "d_layers": 2}
 
 
-def test_i15_adv_pairs_the_default_architecture_with_a_patchgan_and_the_i15_data_settings():
-    from chromalab.models.io import read_meta
-    from chromalab.models.registry import config_from_dict
-    from chromalab.training.recipe import ALWAYS, RECIPES, SHIPPED_DEFAULT
+def effnet_gan_config():
+    from chromalab.models.gan import GanConfig
+    from chromalab.models.registry import apply_overrides
 
-    r, base = RECIPES["i15-adv"], RECIPES["i15-l1"]
-    assert (r.size, r.batch, r.lr, r.warm_start, r.frozen_encoder_epochs) == \
-        (base.size, base.batch, base.lr, base.warm_start, ALWAYS)
-    assert 0 < r.adversarial_weight <= 0.05 and r.l1_weight == 1.0
-    cfg = get_config(r.variant)
-    assert cfg.family == "gan" and cfg.discriminator == "d0"
-    # the warm start's model equals the generator exactly (load_generator_weights insists on it)
-    assert cfg.generator == config_from_dict(read_meta(SHIPPED_DEFAULT)["model"])
+    return apply_overrides(GanConfig(generator=get_config("unet-effnet-lite0-global"), discriminator="d0"),
+                           TINY_EFFNET_GAN)
 
 
 def tiny_effnet_module():
-    from chromalab.models.registry import apply_overrides
+    from chromalab.training.recipe import ALWAYS, TrainRecipe
+
     torch.manual_seed(0)
-    cfg = apply_overrides(get_config("gan-effnet-lite0-d0"), TINY_EFFNET_GAN)
-    module = GanModule(cfg, recipe_for("gan-effnet-lite0-d0").replace(warm_start=""))
+    module = GanModule(effnet_gan_config(), TrainRecipe(adversarial_weight=0.01, frozen_encoder_epochs=ALWAYS))
     module.net.encoder.requires_grad_(False)  # what FreezeEncoder does before the optimisers are made
     return module
 
@@ -131,32 +124,3 @@ def test_effnet_generator_every_decoder_is_a_fake_and_the_steps_update_their_own
     stats = module.g_step((l_norm, ab))
     assert changed(before, module) == g_params  # both decoders and the global branch; never the encoder
     assert torch.allclose(stats["g_loss"], module.w_adv * stats["g_adv"] + module.w_l1 * stats["g_l1"])
-
-
-def test_i15_adv_training_step_warm_starts_and_changes_the_decoders_not_the_frozen_encoder(photo_dir, tmp_path):
-    from safetensors.torch import load_file
-
-    from chromalab.models.io import save_model
-    from chromalab.models.registry import apply_overrides
-    from chromalab.training.recipe import RECIPES
-
-    cfg = apply_overrides(get_config("gan-effnet-lite0-d0"), TINY_EFFNET_GAN)
-    torch.manual_seed(3)
-    src = cfg.generator.build()
-    save_model(src, cfg.generator, tmp_path / "src")
-    recipe = RECIPES["i15-adv"].replace(warm_start=str(tmp_path / "src"), size=32, batch=4, epochs=1,
-                                        precision="32-true")
-    out = train(None, photo_dir, tmp_path / "run", recipe=recipe, overrides=TINY_EFFNET_GAN, progress=False,
-                limit_train_batches=1)
-    meta = json.loads((out / "config.json").read_text())
-    assert meta["model"]["kind"] == "GanConfig" and meta["model"]["generator"]["kind"] == "EffnetUnetConfig"
-    trained, init = load_file(str(out / "last.safetensors")), src.state_dict()
-    enc = [k for k in trained if k.startswith("encoder.")]
-    dec = [k for k in trained if k.startswith("decoders.") and k.endswith("weight")]
-    assert enc and all(torch.equal(trained[k], init[k]) for k in enc)  # running statistics included
-    assert all(any(not torch.equal(trained[k], init[k]) for k in dec if k.startswith(f"decoders.{i}."))
-               for i in (0, 1))
-    history = json.loads((out / "history.json").read_text())["epochs"]
-    assert "train/g_adv" in history[-1] and "val/mae" in history[-1]
-    model, _ = load_model(out)
-    assert type(model).__name__ == "EffnetUnet"  # the generator alone is saved, and loads like the default

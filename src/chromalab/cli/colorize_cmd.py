@@ -8,8 +8,9 @@ import typer
 
 from chromalab.cli.app import app, fail
 from chromalab.cli.progress import FileProgress, native_stderr_captured
-
-FORMATS = ("same", "jpg", "png", "webp", "tiff")
+from chromalab.core.imageio import DEFAULT_MAX_PIXELS
+from chromalab.core.labnp import SATURATION_RANGE, VIBRANCE_RANGE
+from chromalab.core.metadata import FORMAT_CHOICES
 
 
 def check_writable_folder(out: Path, what: str = "output folder") -> None:
@@ -43,10 +44,12 @@ def colorize_command(
     first_frame: bool = typer.Option(False, "--first-frame", help="Animated GIF/WebP/PNG and multi-page TIFF: "
                                      "colorize only the first frame (default: every frame)."),
     work_size: int = typer.Option(None, help="Longer side the network sees (default from the model)."),
-    max_megapixels: float = typer.Option(100.0, help="Refuse larger images (all frames together); the one "
-                                         "pixel limit."),
-    saturation: float = typer.Option(1.0, min=0.0, max=4.0, help="Chroma scale after colorizing (1 = as is)."),
-    vibrance: float = typer.Option(0.0, min=-1.0, max=1.0, help="Boost weak colours more than strong ones."),
+    max_megapixels: float = typer.Option(DEFAULT_MAX_PIXELS / 1e6, help="Refuse larger images (all frames "
+                                         "together); the one pixel limit."),
+    saturation: float = typer.Option(1.0, min=SATURATION_RANGE[0], max=SATURATION_RANGE[1],
+                                     help="Chroma scale after colorizing (1 = as is)."),
+    vibrance: float = typer.Option(0.0, min=VIBRANCE_RANGE[0], max=VIBRANCE_RANGE[1],
+                                   help="Boost weak colours more than strong ones."),
     runtime: str = typer.Option("auto", help="What runs the network: auto (ONNX Runtime where the model has "
                                 "model.onnx and onnxruntime is installed), torch or onnx."),
     vividness: float = typer.Option(None, min=0.0, max=3.0, help="Boldness of the model's colours (1 = as "
@@ -78,10 +81,10 @@ def colorize_command(
         summary,
     )
     from chromalab.inference.load import load_colorizer
-    from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
+    from chromalab.inference.store import model_for
 
-    if format not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, got {format!r}", code=2)
+    if format not in FORMAT_CHOICES:
+        fail(f"--format must be one of {', '.join(FORMAT_CHOICES)}, got {format!r}", code=2)
     check_writable_folder(out)
     if report is not None:
         if report.is_dir():
@@ -99,8 +102,7 @@ def colorize_command(
         typer.echo(f"error: {e}", err=True)
     if not jobs and not videos:
         fail("no files to colorize")
-    if reference and model == DEFAULT_MODEL:
-        model = REFERENCE_MODEL
+    model = model_for(model, bool(reference))
     try:
         colorizer = load_colorizer(model, work_size=work_size, runtime=runtime, vividness=vividness)
     except (FileNotFoundError, KeyError, ValueError) as e:

@@ -94,7 +94,7 @@ def reference_evaluate(
 ) -> None:
     """Metrics with three reference kinds (distorted truth, unrelated photo, none), with and without correspondence."""
     require("train", "evaluation")
-    from chromalab.evaluation.evaluate import format_table
+    from chromalab.evaluation.evaluate import eval_work_size, format_table
     from chromalab.evaluation.reference import evaluate_reference, example_grid
     from chromalab.inference.load import load_colorizer
 
@@ -102,7 +102,7 @@ def reference_evaluate(
         with progress_display() as progress:
             report = evaluate_reference(models, data, split=split, size=size, out=out, progress=progress)
         if grid is not None:
-            col = load_colorizer(models[0], work_size=max(size * 4, 512))
+            col = load_colorizer(models[0], work_size=eval_work_size(size))
             if not col.takes_reference:
                 fail(f"{models[0]}: not a reference-guided model, no grid to draw")
             example_grid(col, data, grid, split=split, size=size)

@@ -16,6 +16,8 @@ L_MAX = 100.0
 AB_SCALE = 110.0
 GREY_CHROMA = 4.0  # mean chroma (Lab units) below which a photo counts as already grey
 AB_BIN_TEMPERATURE = 0.38  # annealed-mean temperature of ab-bin classifiers when nothing else says (Zhang et al.)
+SATURATION_RANGE = (0.0, 4.0)  # the user's after-colorizing chroma scale (1 = as is, 0 = grey)
+VIBRANCE_RANGE = (-1.0, 1.0)  # boost (> 0) or mute (< 0) weak colours more than strong ones
 
 T = TypeVar("T")  # np.ndarray or torch.Tensor
 
@@ -40,3 +42,11 @@ def to_uint8(rgb: np.ndarray) -> np.ndarray:
     if rgb.dtype == np.uint8:
         return rgb
     return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def check_adjustment(saturation: float, vibrance: float) -> None:
+    """``ValueError`` (one line) unless ``saturation`` and ``vibrance`` are in their ranges."""
+    if not (SATURATION_RANGE[0] <= saturation <= SATURATION_RANGE[1]):
+        raise ValueError(f"saturation must be in [{SATURATION_RANGE[0]:g}, {SATURATION_RANGE[1]:g}], got {saturation}")
+    if not (VIBRANCE_RANGE[0] <= vibrance <= VIBRANCE_RANGE[1]):
+        raise ValueError(f"vibrance must be in [{VIBRANCE_RANGE[0]:g}, {VIBRANCE_RANGE[1]:g}], got {vibrance}")

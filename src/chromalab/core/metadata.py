@@ -19,7 +19,8 @@ SOFTWARE = 0x0131
 # Output formats: Pillow name → canonical suffix. ``same`` keeps the input's format when it is one of these
 # (it can hold colour and Pillow writes it); anything else (PGM, PBM, PSD, ICO, JPEG 2000, ...) becomes PNG.
 WRITABLE = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "GIF": ".gif", "BMP": ".bmp"}
-CHOICES = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF"}  # ``--format`` values
+CHOICES = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF"}  # ``--format`` values besides ``same``
+FORMAT_CHOICES = ("same", *CHOICES)  # every ``--format`` value
 MULTI_FRAME = {"GIF", "PNG", "WEBP", "TIFF"}  # formats whose extra frames are animation/pages we colorize
 DEFAULT_QUALITY = 92
 # TIFF tags that describe a file's pixel layout (size, strips, compression, colour model): a TIFF's EXIF

@@ -49,6 +49,13 @@ def load_photos(data: str | os.PathLike, split: str = "test", size: int = 256) -
     return photos
 
 
+def eval_work_size(size: int) -> int:
+    """The working size models are evaluated at, for photos whose shorter side is ``size`` px: 4 × that, at
+    least 512, so the network sees the whole photo at (about) full resolution whatever its aspect ratio and
+    the model folder's own working size does not decide the scores."""
+    return max(4 * int(size), 512)
+
+
 def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.PathLike, split: str = "test",
             size: int = 256, out: str | os.PathLike | None = None, progress: ProgressFn | None = None,
             baseline: bool = True, write_runs: bool = True) -> dict[str, Any]:
@@ -62,7 +69,7 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
     photos = load_photos(data, split, size)
     results = []
     for m in models:
-        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=max(size * 4, 512))
+        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=eval_work_size(size))
         name = col.name
         res = evaluate_fn(col.colorize, photos, name, progress)
         res["model_dir"] = None if isinstance(m, Colorizer) else str(m)

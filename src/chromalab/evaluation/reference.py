@@ -27,7 +27,7 @@ from chromalab.core import lab
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import write_json
 from chromalab.core.progress import ProgressFn, track
-from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
+from chromalab.evaluation.evaluate import BASELINE, eval_work_size, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.load import load_colorizer
@@ -79,7 +79,7 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
         results.append({"name": name, "images": rows, "summary": summarize(rows)})
 
     for m in models:
-        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=max(size * 4, 512))
+        col = m if isinstance(m, Colorizer) else load_colorizer(m, work_size=eval_work_size(size))
         if not col.takes_reference:
             run(col.name, lambda grey, i, col=col: col.colorize(grey))
             continue

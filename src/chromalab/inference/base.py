@@ -183,10 +183,7 @@ class BaseColorizer:
         ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
         the network's ab.
         """
-        if not (0.0 <= saturation <= 4.0):
-            raise ValueError(f"saturation must be in [0, 4], got {saturation}")
-        if not (-1.0 <= vibrance <= 1.0):
-            raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
+        labnp.check_adjustment(saturation, vibrance)
         if vividness is not None and vividness != self.settings.vividness:
             return self.with_settings(vividness=vividness).colorize(
                 image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)

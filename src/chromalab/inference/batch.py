@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from chromalab.core.imageio import (
+    DEFAULT_MAX_PIXELS,
     ImageError,
     NotAnImageError,
     Photo,
@@ -137,7 +138,7 @@ class BatchSettings:
 
     overwrite: bool = False
     first_frame: bool = False
-    max_pixels: int = 100_000_000
+    max_pixels: int = DEFAULT_MAX_PIXELS
     saturation: float = 1.0
     vibrance: float = 0.0
     quality: int | None = None
@@ -262,7 +263,7 @@ Result = tuple[Path, "np.ndarray | None", str]
 
 
 def colorize_paths(colorizer, paths: Iterable[str | os.PathLike], *, reference=None, saturation: float = 1.0,
-                   vibrance: float = 0.0, max_pixels: int = 100_000_000) -> Iterator[Result]:
+                   vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Result]:
     """For each path: ``(path, (H, W, 3) float32 result or None, one-line error or "")``; bad files do not
     stop the iteration."""
     for p in paths:

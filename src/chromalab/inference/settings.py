@@ -8,13 +8,14 @@ before upsampling (the encoder is not re-run): 1.0 = as trained and calibrated, 
 sRGB gamut guard of ``lab.lab_to_rgb_in_gamut`` keeps L where chroma would overflow). A model folder may
 ship its own (the default's is chosen on the validation split, see its MODEL_CARD.md); ``--vividness``,
 ``Colorizer.colorize(vividness=)`` and the web form override it.
-``temperature``: models that classify ab into bins (``ab_bins``, issue 15) give the annealed mean of
+``temperature``: models that classify ab into bins (``ab_bins``) give the annealed mean of
 ``softmax(logits / temperature)``: lower is bolder and patchier (→ the most likely bin), 1 the plain mean
 (smooth, timid). Other models ignore it. The ONNX file of such a model bakes its folder's temperature;
 another temperature runs on PyTorch (``Colorizer`` refuses it on ONNX Runtime).
 
-A model folder's ``config.json`` holds them under ``"inference"`` (``chromalab.models.io`` moves the fields
-that older folders kept in ``"model"`` there when it reads them).
+Training writes none of them (``from_meta`` derives the working size from the training crops); a model
+folder's ``config.json`` holds what was chosen afterwards under ``"inference"`` (``chromalab.models.io`` moves
+there the fields that older folders kept in ``"model"`` or in ``"recipe"`` when it reads them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from typing import Any
 
 from chromalab.core.labnp import AB_BIN_TEMPERATURE as DEFAULT_TEMPERATURE
 
-DEFAULT_WORK_SIZE = 512
+DEFAULT_WORK_SIZE = 512  # a model folder that records neither a work size nor its training crops
+MIN_TRAINED_WORK_SIZE = 256
+
+
+def trained_work_size(crop: int) -> int:
+    """The working size of a run that records none: twice its training crops, at least 256 px (the network
+    then sees a copy near the scale it learned at; the shipped default, trained on 128-px crops: 256)."""
+    return max(MIN_TRAINED_WORK_SIZE, 2 * int(crop))
 MAX_VIVIDNESS = 3.0  # beyond this nearly every pixel is clipped at the gamut's edge
 
 
@@ -49,9 +57,14 @@ class InferenceSettings:
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> InferenceSettings:
-        """Settings from a model folder's ``config.json`` (its ``inference`` section; other keys there,
-        such as a calibration's table, are ignored)."""
-        return cls(**{k: v for k, v in meta.get("inference", {}).items() if k in cls.field_names()})
+        """Settings from a model folder's ``config.json``: its ``inference`` section (other keys there, such as
+        a calibration's table, are ignored); without a ``work_size`` there, ``trained_work_size`` of the
+        training crops it records (``training.size``), else ``DEFAULT_WORK_SIZE``."""
+        given = {k: v for k, v in meta.get("inference", {}).items() if k in cls.field_names()}
+        crop = meta.get("training", {}).get("size")
+        if "work_size" not in given and crop:
+            given["work_size"] = trained_work_size(crop)
+        return cls(**given)
 
     @staticmethod
     def field_names() -> tuple[str, ...]:

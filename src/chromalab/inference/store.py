@@ -10,6 +10,7 @@ server's table) goes through here.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from chromalab.core import rundir
@@ -19,6 +20,14 @@ DEFAULT_MODEL = "default"
 REFERENCE_MODEL = "reference"  # the shipped reference-guided model
 MODELS_ENV = "CHROMALAB_MODELS"
 CONFIG_NAME = rundir.CONFIG
+
+
+def model_for(model: str, reference: bool, installed: Iterable[str] | None = None) -> str:
+    """The model a request runs: with a reference photo the default becomes the shipped reference-guided model
+    (when ``installed`` is given, only if that model is among them); any other name is kept."""
+    if reference and model == DEFAULT_MODEL and (installed is None or REFERENCE_MODEL in installed):
+        return REFERENCE_MODEL
+    return model
 
 
 def model_dirs() -> list[Path]:

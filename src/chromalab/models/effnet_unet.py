@@ -10,7 +10,7 @@ is made 1-channel by summing its RGB weights and fed the grey sRGB value of L no
 exactly what the pretrained net computed for the grey version of a photo.
 
 The decoder upsamples bilinearly and fuses the encoder's features at strides 16, 8, 4, 2 and the input
-L at stride 1 (U-Net skips), then a 3x3 conv gives ab through tanh. With ``ab_bins`` (issue 15, Zhang et al.
+L at stride 1 (U-Net skips), then a 3x3 conv gives ab through tanh. With ``ab_bins`` (Zhang et al.
 2016) a 1x1 conv gives logits over the in-gamut ab bins instead (``ops.ab_bins``), and ``forward`` turns them
 into ab by the annealed mean at the module's ``temperature`` — so the output is ab in [-1, 1] as for every
 other model, and the rest of the pipeline (chroma scale, vividness, guided upsampling, ONNX) is unchanged.

@@ -1,8 +1,8 @@
 """Conditional GANs: a generator (L → ab) × one of the ``d0``/``d4``/``d8`` PatchGANs.
 
-The seed's twelve pair each of its four autoencoders with each discriminator; issue 15 (5) pairs the shipped
-default's architecture (``EffnetUnetConfig``, frozen ImageNet encoder, three decoders) with ``d0`` for a short
-adversarial fine-tune.
+The seed's twelve pair each of its four autoencoders with each discriminator; any generator config works,
+e.g. the shipped default's architecture (``EffnetUnetConfig``, frozen ImageNet encoder) with ``d0`` for a short
+adversarial fine-tune (``projects/timid_colour``).
 
 ``GanConfig.build()`` returns the *generator* (L ``(B, 1, H, W)`` in [-1, 1] → ab ``(B, 2, H, W)`` in [-1, 1]),
 so a trained GAN run loads, colorizes and evaluates like any other model; the discriminator exists only while
@@ -10,8 +10,7 @@ training (``build_discriminator()``, trained by ``training/gan_module.py``).
 
 Registered names (``models/zoo.py``) say everything: ``gan-<generator>-<discriminator>-w<adversarial weight>``,
 e.g. ``gan-unet-learned-d8-w20`` = U-Net generator with learned upsampling, 8×8-portion discriminator, trained
-with the recipe ``gan-w20`` (loss weights [adversarial 20, L1 80]); ``gan-effnet-lite0-d0`` = the default's
-architecture against the whole-image PatchGAN (recipe ``i15-adv``). The loss weights and learning rates are the
+with the recipe ``gan-w20`` (loss weights [adversarial 20, L1 80]). The loss weights and learning rates are the
 recipe's (``training/recipe.py``), not the architecture's.
 """
 

@@ -48,16 +48,25 @@ def save_model(model: nn.Module, config: Any, run_dir: str | os.PathLike, extra:
 
 
 def migrate_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """A ``config.json`` dict in today's layout: fields that older model configs held but that belong to
-    another section (``legacy_fields`` of the config class: inference settings, training recipe) are moved
-    to that section (an explicit value there wins)."""
+    """A ``config.json`` dict in today's layout.
+
+    - fields that older model configs held but that belong to another section (``legacy_fields`` of the
+      config class: inference settings, training recipe) are moved to that section;
+    - older recipes held the variant's architecture overrides (``recipe.model``: already applied in
+      ``model``, dropped) and inference settings (``recipe.inference``: moved to ``inference``).
+    An explicit value in the target section wins."""
+    out = dict(meta)
     model = dict(meta.get("model", {}))
     moved = legacy_fields(model)
-    if not moved:
-        return meta
-    out = {**meta, "model": {k: v for k, v in model.items() if k not in moved}}
-    for name, section in moved.items():
-        out[section] = {name: model[name], **out.get(section, {})}
+    if moved:
+        out["model"] = {k: v for k, v in model.items() if k not in moved}
+        for name, section in moved.items():
+            out[section] = {name: model[name], **out.get(section, {})}
+    recipe = meta.get("recipe")
+    if isinstance(recipe, dict) and ("model" in recipe or "inference" in recipe):
+        out["recipe"] = {k: v for k, v in recipe.items() if k not in ("model", "inference")}
+        if recipe.get("inference"):
+            out["inference"] = {**recipe["inference"], **out.get("inference", {})}
     return out
 
 

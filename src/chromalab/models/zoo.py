@@ -1,8 +1,9 @@
 """Every registered model variant, one literal line each (grep for a name to find its definition).
 
 ``register(name, config, recipe)``: the architecture config, and the name of the training recipe
-(``training/recipe.py``) the variant trains with unless another is named. Sweep grids are listed at the end;
-the shipped default's entry is ``unet-effnet-lite0`` trained with the recipe ``default-effnet-lite0``.
+(``training/recipe.py``) the variant trains with unless another is named. Sweep grids are listed at the end.
+The shipped default's architecture is ``unet-effnet-lite0-global`` (recipe ``default-effnet-lite0``); its
+three decoders are an export fact (``chromalab export`` joins three runs' decoders into one ensemble).
 """
 
 from chromalab.models.autoencoder import AutoencoderConfig
@@ -43,15 +44,11 @@ register("gan-unet-learned-d8-w1", GanConfig(generator=UNET_LEARNED, discriminat
 register("gan-unet-learned-d8-w35", GanConfig(generator=UNET_LEARNED, discriminator="d8"), recipe="gan-w35")
 register("gan-unet-learned-d8-w50", GanConfig(generator=UNET_LEARNED, discriminator="d8"), recipe="gan-w50")
 
-# The ImageNet-pretrained U-Net (the shipped default is this, trained with recipe default-effnet-lite0)
+# The ImageNet-pretrained U-Net, and the shipped default's architecture: decoder widths 96…16 and a 64-channel
+# global-feature branch (what the whole photo shows reaches every pixel)
 register("unet-effnet-lite0", EffnetUnetConfig(), recipe="effnet")
-# Issue 15 (1): the default's architecture with a classification head over in-gamut ab bins of spacing 10
-register("unet-effnet-lite0-bins", EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), decoders=3, global_features=64,
-                                                    ab_bins=10.0), recipe="i15-bins")
-# Issue 15 (5): the default's architecture as a generator against the whole-image PatchGAN d0
-register("gan-effnet-lite0-d0", GanConfig(generator=EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), decoders=3,
-                                                                     global_features=64), discriminator="d0"),
-         recipe="i15-adv")
+register("unet-effnet-lite0-global", EffnetUnetConfig(decoder=(96, 64, 48, 32, 16), global_features=64),
+         recipe="default-effnet-lite0")
 
 # Reference-guided colorizers, and the similarity (feature) networks they match with
 register("reference-unet", ReferenceUNetConfig(match="exact"), recipe="reference")

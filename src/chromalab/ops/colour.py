@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from chromalab.core import lab
+from chromalab.core import lab, labnp
 
 VIBRANCE_CHROMA = 60.0  # chroma (Lab units) at and above which vibrance no longer acts
 
@@ -31,10 +31,7 @@ def adjust_colour(rgb: np.ndarray, saturation: float = 1.0, vibrance: float = 0.
     Returns:
         ``(H, W, 3)`` float32 in [0, 1].
     """
-    if not (0.0 <= saturation <= 4.0):
-        raise ValueError(f"saturation must be in [0, 4], got {saturation}")
-    if not (-1.0 <= vibrance <= 1.0):
-        raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
+    labnp.check_adjustment(saturation, vibrance)
     if saturation == 1.0 and vibrance == 0.0:
         return rgb.astype(np.float32, copy=False)
     lab_img = lab.rgb_to_lab(lab.image_to_tensor(rgb))

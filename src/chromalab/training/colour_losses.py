@@ -1,4 +1,4 @@
-"""Anti-timid training terms for L → ab colorizers (issue 15): what each asks for, and why.
+"""Anti-timid training terms for L → ab colorizers: what each asks for, and why.
 
 Plain L1 makes an uncertain network predict the median colour, a timid brown. These terms, switched on by
 the recipe (``TrainRecipe``), push back:

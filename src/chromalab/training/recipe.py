@@ -1,10 +1,12 @@
 """Training recipes: how a model is trained, declared apart from what it is (its architecture config).
 
-A ``TrainRecipe`` holds the optimiser settings, loss weights, the encoder's freeze policy and learning-rate
-scale, the data settings (crop size, batch, epochs, precision), the architecture overrides of its variant,
-and the inference settings the run folder is written with. ``RECIPES`` names the recipes that produced
-shipped models, so ``chromalab train --recipe NAME`` retrains them exactly (minGPT-style: the recipe is an
-object in the library, not a list of flags in a shell script).
+A ``TrainRecipe`` holds training only: the optimiser settings, loss weights, the encoder's freeze policy and
+learning-rate scale, the data settings (crop size, batch, epochs, precision), and the variant it trains by
+default. The architecture is the variant's (``models/zoo.py``); how the trained model runs is
+``inference.settings.InferenceSettings``. ``RECIPES`` names the recipes that produced shipped models and the
+families' defaults, so ``chromalab train --recipe NAME`` retrains them exactly (minGPT-style: the recipe is an
+object in the library, not a list of flags in a shell script); research projects add theirs with
+``register_recipe`` (``projects/``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class TrainRecipe:
     mean-chroma gap: asks for the right amount of colour without dictating its hue). ``encoder_lr_scale``:
     a pretrained encoder learns this much slower. ``frozen_encoder_epochs``: the pretrained encoder (batch-
     norm statistics included) stays frozen for that many epochs (0: never frozen; ``ALWAYS``: throughout).
-    Anti-timid terms (issue 15, ``training.colour_losses``): ``colourfulness_weight`` (per-photo
+    Anti-timid terms (``training.colour_losses``): ``colourfulness_weight`` (per-photo
     |CF(pred) − CF(truth)| / 100, Hasler–Süsstrunk on RGB), ``target_saturation`` (ab targets × this, BigColor's
     ×1.2), ``min_colourfulness`` (training crops whose truth CF is below it — faded, sepia — are left out of
     the loss; 15 after BigColor / DDColor), ``semantic_weight`` (KL between a frozen ImageNet classifier's
@@ -42,8 +44,7 @@ class TrainRecipe:
     Reference-guided colorizers: ``features_weights`` (a similarity run whose weights the feature network
     starts from), ``p_unrelated`` (fraction of training references taken from another photo of the batch, so
     the network learns to distrust poor matches), ``distort`` (how training references are made).
-    ``variant`` / ``model``: the zoo name trained and its architecture overrides (``None``: the caller's).
-    ``inference``: settings written into the run folder's ``inference`` section (e.g. flip averaging).
+    ``variant``: the zoo name trained by default (``None``: the caller's).
     """
 
     lr: float = 2e-4
@@ -72,8 +73,6 @@ class TrainRecipe:
     epochs: int = 10
     precision: str | None = None
     variant: str | None = None
-    model: tuple[tuple[str, Any], ...] = ()
-    inference: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self):
         if self.frozen_encoder_epochs < ALWAYS:
@@ -83,10 +82,6 @@ class TrainRecipe:
         if isinstance(self.distort, dict):
             fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.distort.items() if k != "kind"}
             object.__setattr__(self, "distort", DistortConfig(**fields))
-        # mappings are kept as sorted pairs so the recipe stays hashable and compares by value
-        freeze = lambda v: tuple(v) if isinstance(v, list) else v  # noqa: E731  (JSON gives lists)
-        object.__setattr__(self, "model", tuple(sorted((k, freeze(v)) for k, v in dict(self.model).items())))
-        object.__setattr__(self, "inference", tuple(sorted(dict(self.inference).items())))
 
     def encoder_frozen(self, epoch: int) -> bool:
         return self.frozen_encoder_epochs == ALWAYS or epoch < self.frozen_encoder_epochs
@@ -105,13 +100,14 @@ class TrainRecipe:
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        d["model"], d["inference"], d["betas"] = dict(self.model), dict(self.inference), list(self.betas)
+        d["betas"] = list(self.betas)
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainRecipe:
         """Inverse of ``to_dict``; also reads the ``recipe`` section that ``models.io.migrate_meta`` makes
-        from model configs written before recipes existed (``freeze_encoder_epochs`` ≥ 100000 = always)."""
+        from model configs written before recipes existed (``freeze_encoder_epochs`` ≥ 100000 = always).
+        Keys that are not training fields (older recipes held ``model`` and ``inference``) are ignored."""
         data = dict(data)
         if "loss_weights" in data:  # GAN configs held [adversarial, L1] and their own learning rates
             adv, l1 = data.pop("loss_weights")
@@ -129,57 +125,16 @@ class TrainRecipe:
 # The recipe of the shipped default (src/chromalab/weights/default): three runs (seeds 0, 1, 2) of the frozen-
 # encoder U-Net whose decoders are joined into one ensemble by `chromalab export`; see docs/default-model.md.
 DEFAULT_EFFNET = TrainRecipe(
-    variant="unet-effnet-lite0", model=(("decoder", (96, 64, 48, 32, 16)), ("global_features", 64)),
-    lr=5e-4, betas=(0.9, 0.99), weight_decay=0.05, l1_weight=1.0, encoder_lr_scale=0.3,
-    frozen_encoder_epochs=ALWAYS, size=128, batch=16, epochs=120, precision="bf16-mixed",
-    inference=(("work_size", 256), ("flip_average", False)))  # flip averaging: twice the network for ΔE2000
-# −0.006 on validation (docs/speed.md), so it is off
+    variant="unet-effnet-lite0-global", lr=5e-4, betas=(0.9, 0.99), weight_decay=0.05, l1_weight=1.0,
+    encoder_lr_scale=0.3, frozen_encoder_epochs=ALWAYS, size=128, batch=16, epochs=120, precision="bf16-mixed")
 DEFAULT_SEEDS = (0, 1, 2)
+SHIPPED_DEFAULT = str(Path(__file__).resolve().parents[1] / "weights" / "default")  # for warm starts
 
 
 def _gan(adversarial: float, l1: float) -> TrainRecipe:
     """The seed's GAN training: Adam(0.5, 0.999) at 2e-4 for G and D, generator loss [adversarial, L1]."""
     return TrainRecipe(lr=2e-4, lr_d=2e-4, adversarial_weight=adversarial, l1_weight=l1)
 
-
-# Issue 15 candidates against timid colour: one budget for all (a fine-tune of the shipped default's three
-# decoders, frozen encoder, 96 px crops, 4 epochs = 20 steps of the 83 training photos: what two shared CPU
-# cores allow), each differing from `i15-l1` (plain L1, the control) only by its anti-timid terms. Chosen on
-# the val split by the rule in the default's MODEL_CARD.md.
-SHIPPED_DEFAULT = str(Path(__file__).resolve().parents[1] / "weights" / "default")
-I15_BASE = DEFAULT_EFFNET.replace(
-    warm_start=SHIPPED_DEFAULT, model=(("decoder", (96, 64, 48, 32, 16)), ("decoders", 3), ("global_features", 64)),
-    lr=5e-4, size=96, epochs=4)
-I15_CANDIDATES: dict[str, TrainRecipe] = {
-    "i15-l1": I15_BASE,
-    "i15-cf": I15_BASE.replace(colourfulness_weight=0.5),  # (2) |CF(pred) − CF(truth)|
-    "i15-sat": I15_BASE.replace(target_saturation=1.2, min_colourfulness=15.0),  # (3) BigColor's data side
-    "i15-semantic": I15_BASE.replace(semantic_weight=0.05),  # (4) ChromaGAN's KL, Lite0 classifier
-    "i15-combo": I15_BASE.replace(colourfulness_weight=0.5, target_saturation=1.2, min_colourfulness=15.0,
-                                  semantic_weight=0.05),
-    # (1) Zhang et al.'s classification over ab bins (spacing 10) with class rebalancing (λ 0.5), decoded by
-    # the annealed mean (temperature: an inference setting). The default's encoder, decoders and global branch
-    # are warm-started; each decoder's new 1x1 head over the bins starts fresh, so it gets a longer budget
-    # (128 px crops, epochs until `--max-minutes`).
-    "i15-bins": I15_BASE.replace(
-        variant="unet-effnet-lite0-bins", l1_weight=0.0, bins_weight=1.0, rebalance_lambda=0.5, size=128,
-        fresh_lr_scale=10.0,
-        epochs=200, model=(("decoder", (96, 64, 48, 32, 16)), ("decoders", 3), ("global_features", 64),
-                           ("ab_bins", 10.0))),
-    # (5) a short adversarial fine-tune (pix2pix-style): the warm-started default as generator (frozen encoder,
-    # each decoder its own fake) against a fresh whole-image PatchGAN on (L, ab) (`gan-effnet-lite0-d0`);
-    # generator loss L1 + 0.01 × BCE (the seed's smallest GAN weight, [1, 99]; pix2pix's λ = 100). D starts
-    # from scratch, so the budget is longer than the others' 20 steps: 40 epochs = 200 steps (its L1 control
-    # at that budget: `--recipe i15-l1 --epochs 40`).
-    "i15-adv": I15_BASE.replace(variant="gan-effnet-lite0-d0", model=(), adversarial_weight=0.01, lr_d=2e-4,
-                                epochs=40),
-    # Round 4: the default's own recipe and budget (three seeds from scratch, ~600 steps each) on the 83 photos
-    # plus the 40 video frames `chromalab data build ../shared/data/videos/* --fps 2` puts in its train split
-    # (123 photos: 7 steps an epoch, so 86 epochs ≈ the default's 120 × 5 steps); alone (the data's control)
-    # and with BigColor's data side (3), which was the only round-1 candidate the rule chose.
-    "i15-frames": DEFAULT_EFFNET.replace(epochs=86),
-    "i15-frames-sat": DEFAULT_EFFNET.replace(epochs=86, target_saturation=1.2, min_colourfulness=15.0),
-}
 
 RECIPES: dict[str, TrainRecipe] = {
     "default": TrainRecipe(),  # AdamW(0.5, 0.999) 2e-4 + L1: the autoencoders, and any variant without a recipe
@@ -192,8 +147,15 @@ RECIPES: dict[str, TrainRecipe] = {
     "reference": TrainRecipe(p_unrelated=0.2),
     # similarity networks as classifiers (data: one sub-folder per class)
     "similarity": TrainRecipe(lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4, size=96, epochs=10),
-    **I15_CANDIDATES,
 }
+
+
+def register_recipe(name: str, recipe: TrainRecipe) -> TrainRecipe:
+    """Add a named recipe (a research project's candidates, for instance); a name may be declared only once."""
+    if name in RECIPES:
+        raise ValueError(f"recipe {name!r} is already registered")
+    RECIPES[name] = recipe
+    return recipe
 
 
 def get_recipe(name: str) -> TrainRecipe:

@@ -158,13 +158,14 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     callbacks (a progress bar, for instance: the library draws none itself; ``progress`` enables Lightning's
     bar when one is given).
 
-    Writes into ``out``: ``config.json`` (model config, recipe, how it was trained, inference settings),
-    ``model.safetensors`` (best by ``val/mae``), ``last.safetensors``, ``history.json``, ``images/``,
-    TensorBoard logs in ``tb/`` and ``checkpoints/last.ckpt`` (for ``resume=True``), replaced atomically after
-    every epoch and every ``checkpoint_minutes`` within one. ``resume``: continue from that checkpoint at the
-    epoch and step it holds (optimiser, scheduler, RNG and data order restored); raises ``FileNotFoundError``
-    when the folder holds none. ``deterministic``: deterministic algorithms only (two runs with one seed give
-    the same weights; slower, and some CUDA ops refuse). Returns ``out``.
+    Writes into ``out``: ``config.json`` (model config, recipe, how it was trained; no inference settings: the
+    working size follows from the training crops, ``InferenceSettings.from_meta``), ``model.safetensors`` (best by
+    ``val/mae``), ``last.safetensors``, ``history.json``, ``images/``, TensorBoard logs in ``tb/`` and
+    ``checkpoints/last.ckpt`` (for ``resume=True``), replaced atomically after every epoch and every
+    ``checkpoint_minutes`` within one. ``resume``: continue from that checkpoint at the epoch and step it holds
+    (optimiser, scheduler, RNG and data order restored); raises ``FileNotFoundError`` when the folder holds none.
+    ``deterministic``: deterministic algorithms only (two runs with one seed give the same weights; slower, and some
+    CUDA ops refuse). Returns ``out``.
     """
     out = Path(out)
     cfg_path = out / CONFIG_NAME
@@ -191,7 +192,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         model_sets, recipe_sets = _split_overrides(base, overrides or {})
         rec = resolve_recipe(named, variant, lr=lr, size=size, batch=batch, epochs=epochs, precision=precision)
         rec = rec.replace(variant=variant, **recipe_sets)
-        config = apply_overrides(base, {**dict(rec.model), **model_sets})
+        config = apply_overrides(base, model_sets)
     if data is None:
         raise ValueError("a folder of photos is needed (data)")
     L.seed_everything(seed, workers=True, verbose=False)  # workers=True: each loader worker seeded from it
@@ -216,7 +217,6 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
                 "device_name": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
                 "versions": versions(), "status": "created", "epochs_done": 0,
             },
-            "inference": {"work_size": max(256, 2 * size), **dict(rec.inference)},
         }
         meta.update({k: v for k, v in facts.items() if k != "training"})
         meta.update(extra or {})

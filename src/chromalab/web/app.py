@@ -36,9 +36,10 @@ from fastapi.staticfiles import StaticFiles
 from PIL import Image
 
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
+from chromalab.core.labnp import SATURATION_RANGE, VIBRANCE_RANGE, check_adjustment
 from chromalab.core.version import __version__
 from chromalab.inference.settings import MAX_VIVIDNESS
-from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
+from chromalab.inference.store import model_for
 from chromalab.ops.colour import adjust_colour
 from chromalab.web.errors import error_responses, reference_or_422
 from chromalab.web.leaderboard import leaderboard_rows
@@ -221,8 +222,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def colorizer_for(model: str, use_ref: bool):
         """The shared colorizer a request names (404 if unknown); with a reference photo the default becomes the
         shipped reference-guided model, and a model that takes no reference is a 422."""
-        if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
-            model = REFERENCE_MODEL
+        model = model_for(model, use_ref, store.names())
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
         colorizer = await pool.run(store.get, model)
@@ -234,8 +234,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return await decode(await read_bytes(upload, label), label)
 
     def check_params(saturation: float, vibrance: float) -> None:
-        if not (0.0 <= saturation <= 4.0) or not (-1.0 <= vibrance <= 1.0):
-            raise HTTPException(422, "saturation must be in [0, 4] and vibrance in [-1, 1]")
+        try:
+            check_adjustment(saturation, vibrance)
+        except ValueError:
+            (s0, s1), (v0, v1) = SATURATION_RANGE, VIBRANCE_RANGE
+            raise HTTPException(422, f"saturation must be in [{s0:g}, {s1:g}] and vibrance in [{v0:g}, {v1:g}]") \
+                from None
 
     @app.get("/", include_in_schema=False)
     async def index():

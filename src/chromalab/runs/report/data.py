@@ -38,7 +38,7 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
 
     from chromalab.core import lab
     from chromalab.core.imageio import ImageError, iter_image_files, load_rgb
-    from chromalab.evaluation.evaluate import no_colour
+    from chromalab.evaluation.evaluate import eval_work_size, no_colour
     from chromalab.inference.load import load_colorizer
 
     all_files = [Path(r["file"]) for r in group["evaluations"][0]["images"]]
@@ -69,7 +69,7 @@ def _pictures(group: dict[str, Any], runs: dict[int, dict[str, Any]], indices: l
         elif path.startswith("model:") or (Path(path) / rundir.WEIGHTS).is_file():  # installed, or a run folder
             where = path.split(":", 1)[1] if path.startswith("model:") else path
             try:
-                col = load_colorizer(where, device="cpu", work_size=max(512, 2 * size))
+                col = load_colorizer(where, device="cpu", work_size=eval_work_size(size))
             except (FileNotFoundError, KeyError, ValueError):  # an installed model no longer installed here
                 continue
             pics = [encode_jpeg(col.colorize(no_colour(t))) for _, t in truths]

@@ -1,49 +1,27 @@
-"""Issue 15: candidates × vividness on one split, with the decision rule of the default's MODEL_CARD.md.
+"""Candidates × vividness on one split, with the decision rule of ``rule.py`` (DIARY.md).
 
-Usage: python scripts/vividness_sweep.py DATA NAME=MODEL_DIR[:WEIGHTS] ... [--split val] [--vividness 1,1.2,1.4]
-       [--temperature 0.2,0.38,0.6] [--out report.json]
+Usage: python -m projects.timid_colour.vividness_sweep DATA NAME=MODEL_DIR[:WEIGHTS] ... [--split val]
+       [--vividness 1,1.2,1.4] [--temperature 0.2,0.38,0.6] [--out report.json]
 
 Each model's full-resolution ab is computed once per photo (vividness 1) and scaled per vividness: the guided
 upsampling is linear in ab, so this equals ``colorize(vividness=v)``. Models that classify ab into bins are
 also run at each ``--temperature`` (their annealed mean's T, an inference setting; other models ignore it).
 Rows: every model × vividness and "no colour"; columns: MAE, ΔE2000, colourfulness and its ratio to the
 truth's, ΔCF, classifier agreement (Lite1).
-The rule (fixed before the test split was looked at): CF ≥ 85 % of the truth's (ratio of means), MAE and ΔE2000
-below "no colour"; among those, the highest classifier agreement (ties: lower ΔE2000).
+The rule (``rule.passes``, fixed before the test split was looked at): CF ≥ 85 % of the truth's (ratio of
+means), MAE and ΔE2000 below "no colour"; among those, the highest classifier agreement (ties: lower ΔE2000).
 """
 
 from __future__ import annotations
 
 import argparse
 
-import torch
-
 from chromalab.core import lab
 from chromalab.core.jsonio import write_json
-from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
+from chromalab.evaluation.evaluate import BASELINE, eval_work_size, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.load import load_colorizer
-from chromalab.inference.pipeline import image_lightness
-
-MIN_CF_RATIO = 0.85
-
-
-def passes(row: dict, base: dict) -> bool:
-    s = row["summary"]
-    return (s["colourfulness"]["mean"] >= MIN_CF_RATIO * s["colourfulness_truth"]["mean"]
-            and s["mae"]["mean"] < base["mae"]["mean"] and s["delta_e2000"]["mean"] < base["delta_e2000"]["mean"])
-
-
-def vivid_metrics(col, truths: list, vivid: list[float]) -> dict[float, list[dict]]:
-    """Per vividness, the metrics of each truth's colorization by ``col`` (its network runs once per photo)."""
-    rows: dict[float, list[dict]] = {v: [] for v in vivid}
-    for truth in truths:
-        L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
-        ab = col.colorize_l(L)
-        for v in vivid:
-            pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
-            rows[v].append(all_metrics(pred, truth))
-    return rows
+from projects.timid_colour.rule import MIN_CF_RATIO, passes, vivid_metrics
 
 
 def main() -> None:
@@ -64,7 +42,7 @@ def main() -> None:
     for spec in args.models:
         name, _, where = spec.partition("=")
         path, _, weights = where.partition(":")
-        base_col = load_colorizer(path, weights=weights or None, work_size=max(4 * args.size, 512), vividness=1.0,
+        base_col = load_colorizer(path, weights=weights or None, work_size=eval_work_size(args.size), vividness=1.0,
                                   runtime="torch")
         bins = bool(base_col.meta.get("model", {}).get("ab_bins"))
         for t in (temps or [None]) if bins else [None]:

@@ -1,11 +1,11 @@
-"""Issue 15: a leave-photos-out estimate, so that a decision does not rest on 9 test or 13 validation photos.
+"""A leave-photos-out estimate, so that a decision does not rest on 9 test or 13 validation photos.
 
 Usage:
-  python scripts/leave_photos_out.py prepare DATA OUT [--folds 5]
+  python -m projects.timid_colour.leave_photos_out prepare DATA OUT [--folds 5]
   (train one run per fold on OUT/fold{k}/train, e.g. ``chromalab train --recipe default-effnet-lite0
    --data OUT/fold{k}/train --out RUNS/fold{k}``)
-  python scripts/leave_photos_out.py evaluate OUT NAME=RUN_PATTERN ... [--vividness 1,1.3] [--chroma-scale 0.9]
-         [--out report.json]
+  python -m projects.timid_colour.leave_photos_out evaluate OUT NAME=RUN_PATTERN ... [--vividness 1,1.3]
+         [--chroma-scale 0.9] [--out report.json]
 
 ``prepare``: every photo of DATA goes to one of K folds by its content hash (digits 8–16 of the SHA-256, so the
 fold does not follow the train/val/test split, which reads digits 0–8). OUT/fold{k}/train links every photo
@@ -22,15 +22,14 @@ import argparse
 import json
 from pathlib import Path
 
-from vividness_sweep import vivid_metrics  # this folder's script: the same per-photo vividness loop
-
 from chromalab.core import lab
 from chromalab.core.imageio import iter_image_files
 from chromalab.core.jsonio import write_json
 from chromalab.data.splits import file_hash, fold_of
-from chromalab.evaluation.evaluate import load_photos, no_colour
+from chromalab.evaluation.evaluate import eval_work_size, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.load import load_colorizer
+from projects.timid_colour.rule import vivid_metrics
 
 
 def prepare(data: Path, out: Path, folds: int) -> None:
@@ -64,7 +63,7 @@ def evaluate(out: Path, models: list[str], vividness: list[float], chroma_scale:
         grey += [all_metrics(no_colour(t), t) for t in truths]
         for spec in models:
             name, _, pattern = spec.partition("=")
-            col = load_colorizer(pattern.format(k=k), work_size=max(4 * size, 512), vividness=1.0, runtime="torch")
+            col = load_colorizer(pattern.format(k=k), work_size=eval_work_size(size), vividness=1.0, runtime="torch")
             if chroma_scale is not None:
                 col = col.with_settings(chroma_scale=chroma_scale)
             for v, rs in vivid_metrics(col, truths, vividness).items():

@@ -1,0 +1,1 @@
+"""Research projects built on chromalab (not part of the installed library; run from the repository root)."""
