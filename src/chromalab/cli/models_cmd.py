@@ -7,30 +7,42 @@ import typer
 
 from chromalab.cli.app import app
 
+SCORES = (("mae", "MAE", 4), ("delta_e2000", "ΔE2000", 2))  # (metric, label, decimals) shown per model
 
-def card_summary(folder: Path) -> tuple[str, str]:
-    """(one-line description, test scores) from a shipped model's MODEL_CARD.md: the first prose line, and
-    MAE / ΔE2000 of the first test-table row that names the model itself (e.g. ``default (unchanged)``; a
-    card also tabulates candidates that were not shipped), else of the first table's first row."""
+
+def description(folder: Path) -> str:
+    """The first sentence of a shipped model's MODEL_CARD.md (its first prose line)."""
     card = folder / "MODEL_CARD.md"
     if not card.is_file():
-        return "", ""
+        return ""
     lines = card.read_text(encoding="utf-8").splitlines()
     desc = next((ln.strip().lstrip("- ") for ln in lines[1:] if ln.strip() and not ln.startswith("#")), "")
-    desc = re.sub(r"[`*]", "", desc).split(". ")[0][:90]
-    rows = []  # (header cells, row cells) of every table whose header starts with "model"
-    for i, ln in enumerate(lines):
-        if ln.startswith("| model |"):
-            head = [c.strip() for c in ln.strip("|").split("|")]
-            j = i + 2
-            while j < len(lines) and lines[j].startswith("|"):
-                rows.append((head, [re.sub(r"\*|\[.*?\]|`", "", c).strip() for c in lines[j].strip("|").split("|")]))
-                j += 1
-    if not rows:
-        return desc, ""
-    head, row = next(((h, r) for h, r in rows if r[0].lower().startswith(folder.name.lower())), rows[0])
-    got = {h.split()[0]: v for h, v in zip(head, row, strict=False) if h.split()}
-    return desc, ", ".join(f"test {k} {got[k]}" for k in ("MAE", "ΔE2000") if got.get(k))
+    return re.sub(r"[`*]", "", desc).split(". ")[0][:90]
+
+
+def scores(folder: Path) -> str:
+    """The model's measured scores from its ``evaluation.json`` (what ``chromalab evaluate`` writes), beside the
+    "no colour" row of the same evaluation; "" when the folder holds none."""
+    from chromalab.core import rundir
+    from chromalab.core.jsonio import read_json
+
+    path = folder / rundir.EVALUATION
+    if not path.is_file():
+        return ""
+    report = read_json(path)
+    rows = report.get("results", [])
+    own = next((r for r in rows if r.get("model_dir")), None)  # the baseline row names no model folder
+    base = next((r for r in rows if r is not own), None)
+    if own is None:
+        return ""
+    cells = []
+    for metric, label, digits in SCORES:
+        if metric in own["summary"]:
+            cell = f"{label} {own['summary'][metric]['mean']:.{digits}f}"
+            if base is not None and metric in base["summary"]:
+                cell += f" (no colour {base['summary'][metric]['mean']:.{digits}f})"
+            cells.append(cell)
+    return f"{report.get('split', 'test')} " + ", ".join(cells) + f"; {report.get('count', '?')} photos"
 
 
 def folder_size(folder: Path) -> str:
@@ -45,11 +57,12 @@ def models(family: str = typer.Option(None, help="Only this family (ae, gan, ...
 
     typer.echo("shipped models (chromalab colorize --model NAME):")
     for name in shipped_models():
-        desc, scores = card_summary(PACKAGE_MODELS / name)
+        folder = PACKAGE_MODELS / name
         tag = " (used by default)" if name == DEFAULT_MODEL else ""
-        typer.echo(f"  {name:12} {folder_size(PACKAGE_MODELS / name):>8}  {desc}{tag}")
-        if scores:
-            typer.echo(f"  {'':12} {'':8}  {scores}")
+        typer.echo(f"  {name:12} {folder_size(folder):>8}  {description(folder)}{tag}")
+        measured = scores(folder)
+        if measured:
+            typer.echo(f"  {'':12} {'':8}  {measured}")
     if missing("torch"):  # the variants are torch modules; the shipped models run without it
         typer.echo("\ntraining variants and recipes: pip install 'chromalab[train]' to list and train them")
         return
