@@ -102,3 +102,12 @@ def test_onnx_file_bakes_the_exported_temperature(tmp_path):
     assert torch.allclose(onnx_col.predict_ab(L), torch_col.predict_ab(L), atol=0.05)
     with pytest.raises(ValueError, match="runtime torch"):
         onnx_col.with_settings(temperature=0.5).predict_ab(L)
+
+
+def test_a_run_without_a_recorded_work_size_gets_twice_its_crops():
+    from chromalab.inference.settings import DEFAULT_WORK_SIZE, trained_work_size
+
+    assert InferenceSettings.from_meta({"training": {"size": 128}}).work_size == trained_work_size(128) == 256
+    assert InferenceSettings.from_meta({"training": {"size": 384}}).work_size == 768
+    assert InferenceSettings.from_meta({"training": {"size": 384}, "inference": {"work_size": 96}}).work_size == 96
+    assert InferenceSettings.from_meta({}).work_size == DEFAULT_WORK_SIZE

@@ -238,8 +238,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             check_adjustment(saturation, vibrance)
         except ValueError:
             (s0, s1), (v0, v1) = SATURATION_RANGE, VIBRANCE_RANGE
-            raise HTTPException(422, f"saturation must be in [{s0:g}, {s1:g}] and vibrance in [{v0:g}, {v1:g}]") \
-                from None
+            msg = f"saturation must be in [{s0:g}, {s1:g}] and vibrance in [{v0:g}, {v1:g}]"
+            raise HTTPException(422, msg) from None
 
     @app.get("/", include_in_schema=False)
     async def index():
