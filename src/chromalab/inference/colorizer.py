@@ -140,16 +140,20 @@ class Colorizer:
 
     def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
-        the flip averaging, chroma scale and vividness of ``settings``."""
+        the flip averaging, chroma scale and vividness of ``settings``. Any ``h, w ≥ 1``: the network sees
+        sides of at least ``pipeline.NETWORK_MIN_SIDE`` (``pipeline.pad_to_min_side``)."""
         self._check_reference(reference)
         self.apply_temperature()
-        l_norm = labnp.normalize_l(np.asarray(L, np.float32))
+        h, w = np.shape(L)[-2:]
+        l_norm = labnp.normalize_l(pipeline.pad_to_min_side(np.asarray(L, np.float32)))
         ab = self.network(l_norm, reference)
         if self.settings.flip_average:
             mirrored = self.network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
             ab = (ab + mirrored) / 2
+        ab = ab[..., :h, :w]
         scale = self.settings.chroma_scale * self.settings.vividness
-        return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
+        ab = labnp.denormalize_ab(ab * scale if scale != 1.0 else ab)
+        return np.ascontiguousarray(ab, np.float32)
 
     def predict_ab(self, L: Any, reference: Any = None) -> Any:
         """``predict`` on torch tensors (the video and auto-routing code work in torch)."""
