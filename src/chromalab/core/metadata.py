@@ -8,6 +8,7 @@ provenance tag: EXIF ``Software`` (JPEG, WebP, TIFF, PNG eXIf) and a PNG ``Softw
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,7 +146,10 @@ def save_options(fmt: str, meta: Metadata | None, *, software: str, quality: int
     if meta.icc_profile and fmt in ("JPEG", "WEBP", "TIFF", "PNG"):
         opts["icc_profile"] = meta.icc_profile
     if meta.dpi and fmt in ("JPEG", "PNG", "TIFF", "BMP"):
-        opts["dpi"] = meta.dpi if fmt != "JPEG" else tuple(round(d) for d in meta.dpi)
+        if all(math.isfinite(d) and 0 < d < 1e6 for d in meta.dpi):
+            opts["dpi"] = meta.dpi if fmt != "JPEG" else tuple(max(1, round(d)) for d in meta.dpi)
+        elif notes is not None:  # e.g. a TIFF resolution of 0/0
+            notes.append(f"DPI {meta.dpi[0]:g}x{meta.dpi[1]:g} dropped (cannot be written)")
     if fmt in ("JPEG", "WEBP"):
         opts["quality"] = quality or DEFAULT_QUALITY
     if fmt == "PNG":
