@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from scripts.odd_inputs import make_odd_folder
 from typer.testing import CliRunner
 
 from chromalab.cli import app
-from scripts.odd_inputs import make_odd_folder
 
 pytest.importorskip("onnxruntime")
 runner = CliRunner()
