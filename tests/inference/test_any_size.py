@@ -13,7 +13,7 @@ from tests.conftest import sample_rgb
 
 pytest.importorskip("onnxruntime")
 
-THIN = [(1, 1), (1, 2), (2, 1), (16, 16), (7, 13), (1, 500), (500, 1), (8, 4000), (4000, 8), (20, 798),
+THIN = [(1, 1), (1, 2), (2, 1), (16, 16), (31, 31), (7, 13), (1, 500), (500, 1), (8, 4000), (4000, 8), (20, 798),
         (250, 4000)]
 
 
@@ -80,7 +80,7 @@ def test_pad_to_min_side_mirrors_any_size_and_leaves_large_arrays_alone():
     np.testing.assert_array_equal(y[0, 0, 0], [0, 1, 2, 1, 0])  # mirrored, repeating as far as needed
     one = pipeline.pad_to_min_side(np.full((1, 1, 1, 1), 7.0, np.float32), 4)
     assert one.shape == (1, 1, 4, 4) and np.all(one == 7.0)
-    big = np.zeros((1, 1, 64, 70), np.float32)
+    big = np.zeros((1, 1, pipeline.NETWORK_MIN_SIDE, 70), np.float32)
     assert pipeline.pad_to_min_side(big) is big
 
 

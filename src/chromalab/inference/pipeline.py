@@ -58,10 +58,11 @@ def row_strips(h: int, w: int) -> range:
 
 
 # The network's input has sides of at least this many pixels: every network here reflect-pads its input to a
-# multiple of its stride (at most 64), and reflection needs sides longer than the pad (ONNX Runtime refuses
-# the rest). Smaller inputs (tiny photos, thin strips, the 8-pixel short side of a panorama's working copy)
-# are mirrored out to this size first (``pad_to_min_side``) and the network's ab cropped back.
-NETWORK_MIN_SIDE = 64
+# multiple of its stride (at most 32: EfficientNet-Lite0's, U-Nets' 2**depth), and reflection needs sides
+# longer than the pad (ONNX Runtime refuses the rest: 16x16 failed, 17x17 worked). Smaller inputs (tiny
+# photos, thin strips, the 8-pixel short side of a panorama's working copy) are mirrored out to this size
+# first (``pad_to_min_side``) and the network's ab cropped back; larger ones reach the network unchanged.
+NETWORK_MIN_SIDE = 32
 
 
 def pad_to_min_side(x: np.ndarray, side: int = NETWORK_MIN_SIDE) -> np.ndarray:
