@@ -49,7 +49,7 @@ sizes = st.one_of(
 )
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(size=sizes)
 @example(size=(1, 1))
 @example(size=(16, 16))
