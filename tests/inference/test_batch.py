@@ -53,3 +53,29 @@ def test_two_workers_match_one_in_order(tmp_path):
         a = np.asarray(Image.open(tmp_path / "out1" / f"p{i}_color.png"))
         b = np.asarray(Image.open(tmp_path / "out2" / f"p{i}_color.png"))
         np.testing.assert_array_equal(a, b)
+
+
+def test_colorize_batch_goes_on_after_any_error(tmp_path):
+    from chromalab.inference.load import load_colorizer
+
+    col = load_colorizer("default")
+    paths = []
+    for name, size in [("a.png", (1, 1)), ("boom.png", (12, 9)), ("c.png", (3, 700))]:
+        Image.new("L", size, 100).save(tmp_path / name)
+        paths.append(tmp_path / name)
+    (tmp_path / "junk.jpg").write_bytes(b"junk")
+    paths.insert(2, tmp_path / "junk.jpg")
+    real = col.colorize
+
+    def colorize(image, **kw):
+        if image.shape[:2] == (9, 12):
+            raise RuntimeError("network exploded")
+        return real(image, **kw)
+
+    col.colorize = colorize
+    got = {p.name: (r, e) for p, r, e in col.colorize_batch(paths)}
+    assert list(got) == ["a.png", "boom.png", "junk.jpg", "c.png"]
+    assert got["a.png"][0].shape == (1, 1, 3) and got["c.png"][0].shape == (700, 3, 3)
+    assert got["boom.png"][0] is None and got["boom.png"][1].endswith("failed while colorizing (RuntimeError: "
+                                                                        "network exploded)")
+    assert got["junk.jpg"][0] is None and "not an image" in got["junk.jpg"][1]

@@ -221,3 +221,12 @@ def test_upright_turns_follow_ffmpeg_display_rotation():
     from chromalab.inference.video import upright_turns
 
     assert [upright_turns(r) for r in (0, 90, -90, 180, -180, 270, 89.6)] == [0, 1, 3, 2, 2, 3, 1]
+
+
+@pytest.mark.parametrize("frames,size,audio", [(1, (48, 32), True), (1, (48, 32), False), (5, (16, 16), True),
+                                               (3, (2, 2), False)])
+def test_one_frame_and_tiny_videos_are_colorized(colorizer, tmp_path, frames, size, audio):
+    src = make_video(tmp_path / "clip.mp4", frames=frames, size=size, audio=audio)
+    res = colorize_video(src, tmp_path / "out.mp4", colorizer)
+    got = probe(res.dst)
+    assert res.frames == got["frames"] == frames and got["size"] == size

@@ -96,7 +96,7 @@ def colorize_command(
     video_srcs = {src.resolve() for src, _ in videos}
     errors: list[str] = []
     found = [f for f in find_inputs(inputs, out, errors) if f[0].resolve() not in video_srcs]
-    jobs = plan(found, out, format)
+    jobs = plan(found, out, format, capture=native_stderr_captured)
     outcomes = [Outcome(e.split(": ", 1)[0], FAILED, None, e) for e in errors]
     for e in errors:
         typer.echo(f"error: {e}", err=True)
@@ -121,6 +121,12 @@ def colorize_command(
             fail(str(e))
     report_file = report.open("w") if report is not None else None
     named = {j.src for j in jobs if j.root is None}
+    vcounts = [0, 0]
+
+    def record(outcome) -> None:
+        outcomes.append(outcome)
+        _write_row(report_file, outcome)
+
     try:
         for o in outcomes:
             _write_row(report_file, o)
@@ -134,22 +140,19 @@ def colorize_command(
                 _, outcome = next(results)
                 if outcome.status == NOT_IMAGE and job.src in named:
                     outcome.status = FAILED
-                outcomes.append(outcome)
-                _write_row(report_file, outcome)
+                record(outcome)
                 with FD2_LOCK:
                     progress.done(outcome)
                     sys.stderr.flush()
-    finally:
+        if videos:
+            vcounts[:] = colorize_videos(videos, colorizer, settings.references or [("", None)],
+                                         temporal=temporal == "on", crf=crf, record=record)
+    finally:  # the summary line, also after Ctrl-C: every input finished so far is counted and in the report
         if report_file is not None:
             report_file.close()
-    counts = summary(outcomes)
-    if videos:
-        vdone, vfailed = colorize_videos(videos, colorizer, settings.references or [("", None)],
-                                         temporal=temporal == "on", crf=crf)
-        counts[COLORIZED] += vdone
-        counts[FAILED] += vfailed
-    typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "
-               f"images, {counts[FAILED]} failed → {out}" + (f"; report: {report}" if report else ""), err=True)
+        counts = summary(outcomes)
+        typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "
+                   f"images, {counts[FAILED]} failed → {out}" + (f"; report: {report}" if report else ""), err=True)
     if counts[FAILED]:
         raise typer.Exit(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +100,19 @@ class ProgressView:
 
 
 def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tuple[str, Any]], *,
-                    temporal: bool, crf: int) -> tuple[int, int]:
-    """Colorize every video job (one output per reference); returns (done, failed). Ctrl-C stops cleanly."""
+                    temporal: bool, crf: int, record: Callable[[Any], None] | None = None) -> tuple[int, int]:
+    """Colorize every video job (one output per reference); returns (done, failed). Whatever one video raises
+    is its one-line failure and the rest go on; ``record`` gets each video's ``batch.Outcome`` as it
+    finishes (the ``--report`` rows). Ctrl-C stops cleanly."""
+    from chromalab.inference.batch import COLORIZED, FAILED, Outcome, one_line
     from chromalab.inference.video import VideoError, colorize_video
 
     prepared = [(tag, colorizer.prepare_reference(ref) if ref is not None else None) for tag, ref in refs]
     done = failed = 0
     with ProgressView() as view:
         for src, dst in jobs:
+            outs: list[str] = []
+            notes: list[str] = []
             try:
                 for tag, ref in prepared:
                     out_file = dst.with_name(dst.stem + tag + dst.suffix)
@@ -118,14 +124,21 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
                         cb.done()
                     for note in res.notes:
                         view.say(f"note: {src}: {note}", style="yellow")
+                    notes += res.notes
+                    outs.append(str(res.dst))
                     view.say(f"{src} → {res.dst} ({res.frames} frames, {res.fps:.1f} fps)")
                 done += 1
-            except VideoError as e:
-                view.say(f"error: {e}", style="red")
-                failed += 1
+                outcome = Outcome(str(src), COLORIZED, ", ".join(outs), "; ".join(notes), notes)
             except KeyboardInterrupt:
                 view.say("interrupted: no partial output left behind", style="red")
                 raise typer.Exit(130) from None
+            except Exception as e:  # noqa: BLE001 - one video's failure, VideoError or not, is its own line
+                msg = str(e) if isinstance(e, VideoError) else f"{src}: failed while colorizing ({one_line(e)})"
+                view.say(f"error: {msg}", style="red")
+                failed += 1
+                outcome = Outcome(str(src), FAILED, None, msg)
+            if record is not None:
+                record(outcome)
     return done, failed
 
 

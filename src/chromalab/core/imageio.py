@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
+import struct
 import tempfile
 import threading
 import warnings
@@ -24,6 +26,7 @@ from chromalab.core.metadata import MULTI_FRAME, Metadata, read_metadata, save_o
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: larger files are refused as possible decompression bombs
+log = logging.getLogger(__name__)
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -114,13 +117,19 @@ def _open_unlimited(source) -> Image.Image:
             Image.MAX_IMAGE_PIXELS = saved
 
 
-def sniff_format(path: str | os.PathLike) -> str | None:
-    """The Pillow format of a file by its content (header only), or None if Pillow cannot open it."""
-    try:
-        with _open_unlimited(path) as im:
-            return im.format or "unknown"
-    except Exception:  # noqa: BLE001 - anything Pillow cannot open is simply not an image to us
-        return None
+def sniff_format(path: str | os.PathLike, notes: list[str] | None = None) -> str | None:
+    """The Pillow format of a file by its content (header only), or None if Pillow cannot open it. Python
+    warnings raised while reading the header go into ``notes`` (when given) instead of stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with _open_unlimited(path) as im:
+                found = im.format or "unknown"
+        except Exception:  # noqa: BLE001 - anything Pillow cannot open is simply not an image to us
+            found = None
+    if notes is not None:
+        notes += _notes(caught)
+    return found
 
 
 def _frame_count(im: Image.Image) -> int:
@@ -265,12 +274,15 @@ def save_rgb(rgb: np.ndarray, path: str | os.PathLike) -> Path:
 
 
 def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *, fmt: str | None = None,
-               meta: Metadata | None = None, software: str = "chromalab", quality: int | None = None) -> Path:
+               meta: Metadata | None = None, software: str = "chromalab", quality: int | None = None,
+               notes: list[str] | None = None) -> Path:
     """Write one or more ``(H, W, 3)`` frames (float in [0, 1] or uint8) atomically, with ``meta`` (EXIF with
     orientation 1, ICC profile, DPI, frame durations) and a ``software`` provenance tag.
 
     ``fmt``: a Pillow format name; default from ``path``'s suffix (PNG if unknown). Several frames are
-    written as one animated / multi-page file (GIF, PNG, WebP, TIFF).
+    written as one animated / multi-page file (GIF, PNG, WebP, TIFF). Metadata never costs the photo: EXIF
+    tags that cannot be written are dropped, and if the encoder still refuses ``meta`` the photo is written
+    without it; either is said in ``notes``.
     """
     path = Path(path)
     frames = [frames] if isinstance(frames, np.ndarray) else list(frames)
@@ -278,25 +290,42 @@ def save_photo(frames: np.ndarray | list[np.ndarray], path: str | os.PathLike, *
     if len(frames) > 1 and fmt not in MULTI_FRAME:
         raise ImageError(f"{path}: {fmt} holds one frame, not {len(frames)}")
     ims = [Image.fromarray(to_uint8(f), "RGB") for f in frames]
-    opts = save_options(fmt, meta, software=software, quality=quality, frames=len(ims))
-    if len(ims) > 1:
-        opts.update(save_all=True, append_images=ims[1:])
+    said: list[str] = []
+
+    def variants(opts: dict, with_meta: bool) -> list[tuple[dict, bool]]:  # a TIFF without libtiff: plain
+        plain = {k: v for k, v in opts.items() if k != "compression"}
+        return [(opts, with_meta)] + ([(plain, with_meta)] if plain != opts else [])
+
+    attempts = variants(save_options(fmt, meta, software=software, quality=quality, frames=len(ims), notes=said),
+                        True)
+    if meta is not None:  # the same without the photo's metadata, in case the encoder refuses it
+        attempts += variants(save_options(fmt, None, software=software, quality=quality, frames=len(ims)), False)
     with atomic_output(path) as tmp, open(tmp, "w+b") as f:  # multi-page TIFF writing reads back what it wrote
-        try:
-            ims[0].save(f, format=fmt, **opts)
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            if opts.pop("compression", None) is None:  # e.g. a TIFF without libtiff: write it plain
-                raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
+        for i, (opts, with_meta) in enumerate(attempts):
+            if len(ims) > 1:
+                opts.update(save_all=True, append_images=ims[1:])
             f.seek(0)
             f.truncate()
-            ims[0].save(f, format=fmt, **opts)
+            try:
+                ims[0].save(f, format=fmt, **opts)
+            except (OSError, ValueError, KeyError, RuntimeError, TypeError, struct.error) as e:
+                if i == len(attempts) - 1:
+                    raise ImageError(f"{path}: cannot write {fmt} ({e})") from None
+                if with_meta and not attempts[i + 1][1]:
+                    said[:] = [f"metadata dropped (the {fmt} encoder refused it: "
+                               f"{(str(e).splitlines() or [''])[0][:80] or type(e).__name__})"]
+                continue
+            break
+    if notes is not None:
+        notes += said
     return path
 
 
 def save_like(image, path: str | os.PathLike, like=None, *, quality: int | None = None,
               software: str = "chromalab") -> Path:
     """Save a result (array, PIL image, or list of frames) to ``path``, keeping the metadata of ``like`` (a
-    source path or ``Photo``); the format comes from ``path``'s suffix."""
+    source path or ``Photo``); the format comes from ``path``'s suffix. Metadata that cannot be written is
+    dropped with a logged warning (``save_photo``)."""
     if isinstance(like, Photo):
         meta = like.meta
     elif like is not None:
@@ -305,7 +334,11 @@ def save_like(image, path: str | os.PathLike, like=None, *, quality: int | None 
         meta = None
     if isinstance(image, Image.Image):
         image = pil_to_rgb(image)
-    return save_photo(image, path, meta=meta, software=software, quality=quality)
+    notes: list[str] = []
+    saved = save_photo(image, path, meta=meta, software=software, quality=quality, notes=notes)
+    for note in notes:
+        log.warning("%s: %s", path, note)
+    return saved
 
 
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> Path:

@@ -8,6 +8,7 @@ provenance tag: EXIF ``Software`` (JPEG, WebP, TIFF, PNG eXIf) and a PNG ``Softw
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +77,55 @@ def output_format(input_format: str | None, choice: str = "same") -> str:
     return input_format if input_format in WRITABLE else "PNG"
 
 
+def _tag_name(tag: int) -> str:
+    from PIL import ExifTags
+
+    return ExifTags.TAGS.get(tag, f"0x{tag:04X}")
+
+
+def _writable(key: int, value: Any) -> bool:
+    probe = Image.Exif()
+    probe[key] = value
+    try:
+        probe.tobytes()
+    except Exception:  # noqa: BLE001 - Pillow raises TypeError, ValueError, struct.error, ... for odd values
+        return False
+    return True
+
+
+def exif_bytes(exif: Image.Exif, notes: list[str] | None = None) -> bytes:
+    """``exif`` encoded; tags whose values Pillow cannot write (an XResolution that is text, a rational of
+    the wrong shape — files from other tools say what they like) are dropped, named in ``notes``."""
+    try:
+        return exif.tobytes()
+    except Exception:  # noqa: BLE001 - found and dropped tag by tag below
+        pass
+    dropped = []
+    for key in list(exif.keys()):
+        value = exif[key]
+        if isinstance(value, dict):  # a sub-IFD: keep what of it can be written
+            kept = {k: v for k, v in value.items() if _writable(key, {k: v})}
+            dropped += [_tag_name(k) for k in value if k not in kept]
+            if kept:
+                exif[key] = kept
+            else:
+                del exif[key]
+        elif not _writable(key, value):
+            dropped.append(_tag_name(key))
+            del exif[key]
+    try:
+        data = exif.tobytes()
+    except Exception:  # noqa: BLE001 - each tag writes alone but not together: keep none
+        dropped, data = ["all tags"], Image.Exif().tobytes()
+    if notes is not None:
+        notes.append(f"EXIF {', '.join(dropped)} dropped (cannot be written)")
+    return data
+
+
 def save_options(fmt: str, meta: Metadata | None, *, software: str, quality: int | None = None,
-                 frames: int = 1) -> dict[str, Any]:
-    """Keyword arguments for ``Image.save`` in ``fmt`` that put ``meta`` and the provenance tag back."""
+                 frames: int = 1, notes: list[str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``Image.save`` in ``fmt`` that put ``meta`` and the provenance tag back; EXIF
+    tags that cannot be written are left out and named in ``notes`` (``exif_bytes``)."""
     meta = meta or Metadata()
     opts: dict[str, Any] = {}
     exif = Image.Exif()
@@ -96,11 +143,14 @@ def save_options(fmt: str, meta: Metadata | None, *, software: str, quality: int
                 del exif[ifd]  # a bare offset into another file would point at garbage
     exif[SOFTWARE] = software
     if fmt in ("JPEG", "WEBP", "TIFF", "PNG"):
-        opts["exif"] = exif.tobytes()
+        opts["exif"] = exif_bytes(exif, notes)
     if meta.icc_profile and fmt in ("JPEG", "WEBP", "TIFF", "PNG"):
         opts["icc_profile"] = meta.icc_profile
     if meta.dpi and fmt in ("JPEG", "PNG", "TIFF", "BMP"):
-        opts["dpi"] = meta.dpi if fmt != "JPEG" else tuple(round(d) for d in meta.dpi)
+        if all(math.isfinite(d) and 0 < d < 1e6 for d in meta.dpi):
+            opts["dpi"] = meta.dpi if fmt != "JPEG" else tuple(max(1, round(d)) for d in meta.dpi)
+        elif notes is not None:  # e.g. a TIFF resolution of 0/0
+            notes.append(f"DPI {meta.dpi[0]:g}x{meta.dpi[1]:g} dropped (cannot be written)")
     if fmt in ("JPEG", "WEBP"):
         opts["quality"] = quality or DEFAULT_QUALITY
     if fmt == "PNG":

@@ -128,18 +128,27 @@ class BaseColorizer:
             x = torch.from_numpy(np.ascontiguousarray(l_norm, np.float32)).to(self.device)
             return self.run_model(x, reference).float().cpu().numpy()
 
+    def _network_any_size(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
+        """``network`` for any ``h, w ≥ 1``: inputs with a side under ``pipeline.NETWORK_MIN_SIDE`` are mirrored
+        out to it (``pipeline.pad_to_min_side``) and the ab cropped back."""
+        h, w = l_norm.shape[-2:]
+        padded = pipeline.pad_to_min_side(l_norm)
+        return self.network(padded, reference) if padded is l_norm else self.network(padded, reference)[..., :h, :w]
+
     def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
-        the flip averaging, chroma scale and vividness of ``settings``."""
+        the flip averaging, chroma scale and vividness of ``settings``. Any ``h, w ≥ 1``: the network sees
+        sides of at least ``pipeline.NETWORK_MIN_SIDE`` (``pipeline.pad_to_min_side``)."""
         self._check_reference(reference)
         self.apply_temperature()
         l_norm = labnp.normalize_l(np.asarray(L, np.float32))
-        ab = self.network(l_norm, reference)
-        if self.settings.flip_average:
-            mirrored = self.network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
+        ab = self._network_any_size(l_norm, reference)
+        if self.settings.flip_average:  # the mirror is padded on its own right side: the average stays symmetric
+            mirrored = self._network_any_size(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
             ab = (ab + mirrored) / 2
         scale = self.settings.chroma_scale * self.settings.vividness
-        return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
+        ab = labnp.denormalize_ab(ab * scale if scale != 1.0 else ab)
+        return np.ascontiguousarray(ab, np.float32)
 
     def predict_ab(self, L: Any, reference: Any = None) -> Any:
         """``predict`` on torch tensors (the video and auto-routing code work in torch)."""

@@ -60,6 +60,7 @@ class Job:
     format: str | None  # Pillow format by content; None: not an image
     dst: Path | None = None
     root: Path | None = None
+    notes: list[str] = field(default_factory=list)  # what reading its header said (warnings, C chatter)
 
 
 @dataclass
@@ -100,13 +101,21 @@ def find_inputs(inputs: Iterable[str | os.PathLike], out_dir: Path | None = None
     return found
 
 
-def plan(found: Iterable[tuple[Path, Path | None]], out_dir: Path, fmt: str = "same") -> list[Job]:
-    """A job per file with its output path; clashing names made distinct deterministically (sorted input)."""
+def plan(found: Iterable[tuple[Path, Path | None]], out_dir: Path, fmt: str = "same",
+         capture: Capture | None = None) -> list[Job]:
+    """A job per file with its output path; clashing names made distinct deterministically (sorted input).
+    What reading each header says (Python warnings; with ``capture``, C libraries' fd-2 output) goes into
+    that job's ``notes``, later its one line."""
     jobs: list[Job] = []
     taken: set[str] = set()
+    found = list(found)
     sources = {str(src.resolve()) for src, _ in found}
     for src, root in found:
-        job = Job(src, sniff_format(src), root=root)
+        notes: list[str] = []
+        stray: list[str] = []
+        with _c_chatter(capture, stray):
+            job = Job(src, sniff_format(src, notes), root=root)
+        job.notes = notes + _stderr_note(stray)
         jobs.append(job)
         if job.format is None:
             continue
@@ -173,20 +182,35 @@ def _c_chatter(capture: Capture | None, sink: list[str]) -> Iterator[None]:
         yield
 
 
+def _stderr_note(stray: list[str]) -> list[str]:
+    return [f"[stderr: {' | '.join(stray)[:200]}]"] if stray else []
+
+
 def run_job(colorizer, job: Job, settings: BatchSettings,
             decode: Callable[[Job], Photo] | None = None, capture: Capture | None = None) -> Outcome:
-    """Colorize one planned job and write its output(s); never raises for a bad file. ``capture``: what
-    takes C libraries' fd-2 output during decoding and encoding (``cli.progress.native_stderr_captured``);
-    it is added to the outcome's message."""
+    """Colorize one planned job and write its output(s); never raises for any input: whatever decoding,
+    colorizing or encoding it raises is this job's one-line failure. ``capture``: what takes C libraries'
+    fd-2 output during decoding and encoding (``cli.progress.native_stderr_captured``); it is added to the
+    outcome's message, after what reading the header said (``Job.notes``)."""
     stray: list[str] = []
-    outcome = _run_job(colorizer, job, settings, decode, capture, stray)
-    if stray:
-        outcome.message = "; ".join([m for m in [outcome.message, f"[stderr: {' | '.join(stray)[:200]}]"] if m])
+    stage = ["reading"]
+    try:
+        outcome = _run_job(colorizer, job, settings, decode, capture, stray, stage)
+    except Exception as e:  # noqa: BLE001 - one input's unexpected error is its own failure, not the batch's
+        log.debug("%s: unexpected error while %s", job.src, stage[0], exc_info=True)
+        outcome = Outcome(str(job.src), FAILED, None, f"{job.src}: failed while {stage[0]} ({one_line(e)})")
+    outcome.message = "; ".join([m for m in [outcome.message, *job.notes, *_stderr_note(stray)] if m])
     return outcome
 
 
+def one_line(e: BaseException) -> str:
+    """``Type: first line of the message`` (at most 160 characters) for an unexpected exception."""
+    first = (str(e).splitlines() or [""])[0].strip()
+    return f"{type(e).__name__}: {first}"[:160] if first else type(e).__name__
+
+
 def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job], Photo] | None,
-             capture: Capture | None, stray: list[str]) -> Outcome:
+             capture: Capture | None, stray: list[str], stage: list[str]) -> Outcome:
     if job.format is None:
         empty = job.src.is_file() and job.src.stat().st_size == 0
         return Outcome(str(job.src), NOT_IMAGE, None,
@@ -207,11 +231,13 @@ def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job
                 raise ImageError(f"{job.src}: {photo.total_frames} frames, but {out_fmt} holds one; use a "
                                  "multi-frame --format (png, webp, tiff) or --first-frame")
         for (_tag, ref), out in zip(settings.references, outs, strict=True):
+            stage[0] = "colorizing"
             frames = colorize_frames(colorizer, photo, settings, ref)
+            stage[0] = "writing"
             with _c_chatter(capture, stray):
                 save_photo(frames, out, fmt=_format_of_suffix(out.suffix), meta=photo.meta,
                            software=f"chromalab {__version__} (model {getattr(colorizer, 'name', 'model')})",
-                           quality=settings.quality)
+                           quality=settings.quality, notes=photo.notes)
     except NotAnImageError as e:
         return Outcome(str(job.src), NOT_IMAGE, None, _with_notes(str(e), locals().get("photo")))
     except ImageError as e:
@@ -268,11 +294,19 @@ def colorize_paths(colorizer, paths: Iterable[str | os.PathLike], *, reference=N
     stop the iteration."""
     for p in paths:
         p = Path(p)
+        stage = "reading"
         try:
             rgb = read_photo(p, str(p), max_pixels, all_frames=False).rgb
-            yield p, colorizer.colorize(rgb, reference=reference, saturation=saturation, vibrance=vibrance), ""
+            stage = "colorizing"
+            result = colorizer.colorize(rgb, reference=reference, saturation=saturation, vibrance=vibrance)
         except ImageError as e:
             yield p, None, str(e)
+            continue
+        except Exception as e:  # noqa: BLE001 - one path's unexpected error is its tuple's, not the iteration's
+            log.debug("%s: unexpected error while %s", p, stage, exc_info=True)
+            yield p, None, f"{p}: failed while {stage} ({one_line(e)})"
+            continue
+        yield p, result, ""
 
 
 def summary(outcomes: Iterable[Outcome]) -> dict[str, int]:

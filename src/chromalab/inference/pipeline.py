@@ -57,6 +57,24 @@ def row_strips(h: int, w: int) -> range:
     return range(0, h, strip_rows(w))
 
 
+# The network's input has sides of at least this many pixels: every network here reflect-pads its input to a
+# multiple of its stride (at most 32: EfficientNet-Lite0's, U-Nets' 2**depth), and reflection needs sides
+# longer than the pad (ONNX Runtime refuses the rest: 16x16 failed, 17x17 worked). Smaller inputs (tiny
+# photos, thin strips, the 8-pixel short side of a panorama's working copy) are mirrored out to this size
+# first (``pad_to_min_side``) and the network's ab cropped back; larger ones reach the network unchanged.
+NETWORK_MIN_SIDE = 32
+
+
+def pad_to_min_side(x: np.ndarray, side: int = NETWORK_MIN_SIDE) -> np.ndarray:
+    """``(..., h, w)`` mirrored on the bottom/right (NumPy's ``reflect``, repeated for any pad; a 1-pixel side
+    is repeated) so both sides are at least ``side``; unchanged if they are."""
+    h, w = x.shape[-2:]
+    if h >= side and w >= side:
+        return x
+    pads = [(0, 0)] * (x.ndim - 2) + [(0, max(0, side - h)), (0, max(0, side - w))]
+    return np.pad(x, pads, mode="reflect")
+
+
 def work_shape(h: int, w: int, work_size: int) -> tuple[int, int] | None:
     """The working copy's ``(h, w)``: longer side ``work_size`` (sides at least 8); None if the photo is no
     larger."""

@@ -159,9 +159,10 @@ def upright_turns(rotation: float) -> int:
     return int(round(rotation / 90)) % 4
 
 
-def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int) -> None:
+def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int, rate: Any = None) -> None:
     """``VideoError`` when the decoded frames stop well before the duration the container announces (a
-    truncated download). Time, not frame counts, is compared: some containers count skipped frames."""
+    truncated download). Time, not frame counts, is compared: some containers count skipped frames. A frame
+    lasts the mean step between frames, or with one frame (a still made into a video) ``1 / rate``."""
     tb = vin.time_base
     if vin.duration is not None and tb:
         duration = float(vin.duration * tb)
@@ -170,7 +171,7 @@ def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int
     else:
         return
     start = float(vin.start_time * tb) if vin.start_time is not None and tb else float(first * tb)
-    step = float((last - first) * tb) / (n - 1) if n > 1 else 0.0
+    step = float((last - first) * tb) / (n - 1) if n > 1 else (1.0 / float(rate) if rate else 0.0)
     covered = float(last * tb) + step - start
     if duration > 0 and covered < 0.95 * duration - 2 * step:
         raise VideoError(f"{src}: truncated or damaged: frames stop at {covered:.2f} s of {duration:.2f} s "
@@ -304,7 +305,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
             raise VideoError(f"{src}: damaged video after {state['n'] + len(frames)} frames ({_why(e)})") from None
         if vout is None:
             raise VideoError(f"{src}: the video stream has no frames")
-        _check_complete(src, inp, vin, state["first_pts"], state["last_pts"], state["n"] + len(frames))
+        _check_complete(src, inp, vin, state["first_pts"], state["last_pts"], state["n"] + len(frames), rate)
         flush_frames()
         out.mux(vout.encode(None))
         out.close()

@@ -15,8 +15,8 @@ over ``max_pixels`` → 413; not an image → 415; unknown model → 404. Infere
 event loop; when ``workers + queue_size`` jobs are already waiting → 503 with ``Retry-After``. Memory is
 bounded by *pixels* in flight, not only requests: a request holds its images' megapixels (read from the
 header, before decoding) from decoding to the encoded answer, and waits while ``max_pixels_in_flight`` are
-held by others (503 after ``pixel_wait_seconds``). Errors are JSON ``{"detail": "..."}``. Every answer carries
-a Content-Security-Policy.
+held by others (503 after ``pixel_wait_seconds``). Errors are JSON ``{"detail": "..."}``, an unexpected one a
+500 naming a request id (``web.errors``). Every answer carries a Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from chromalab.core.version import __version__
 from chromalab.inference.settings import MAX_VIVIDNESS
 from chromalab.inference.store import model_for
 from chromalab.ops.colour import adjust_colour
-from chromalab.web.errors import error_responses, reference_or_422
+from chromalab.web.errors import UnexpectedErrors, error_responses, reference_or_422
 from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
 
@@ -196,6 +196,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     mount_docs(app)
     app.state.settings, app.state.store, app.state.pool = settings, store, pool
 
+    app.add_middleware(UnexpectedErrors)  # added first: inside BodyLimit, so its answers carry the CSP too
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024,
                        path_limits={"/api/colorize-video": settings.max_video_upload_bytes
                                     + 2 * settings.max_upload_bytes + 64 * 1024})  # video + reference photo
@@ -259,7 +260,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def runs() -> dict[str, Any]:
         return leaderboard_rows(settings.runs_dir, settings.db)
 
-    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **error_responses(400, 404, 413, 415, 422, 503)})
+    @app.post("/api/colorize", responses={**IMAGE_ANSWER, **error_responses(400, 404, 413, 415, 422, 500, 503)})
     async def colorize(image: UploadFile = File(...), model: str = Form("default"),
                        saturation: float = Form(1.0), vibrance: float = Form(0.0),
                        reference: UploadFile | None = File(None), vividness: float | None = Form(None)):
@@ -281,7 +282,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
             return Response(await pool.run(work), media_type="image/png")
 
-    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **error_responses(400, 413, 415, 422, 503)})
+    @app.post("/api/postprocess", responses={**IMAGE_ANSWER, **error_responses(400, 413, 415, 422, 500, 503)})
     async def postprocess(image: UploadFile = File(...), saturation: float = Form(1.0),
                           vibrance: float = Form(0.0)):
         check_params(saturation, vibrance)

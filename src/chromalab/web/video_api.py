@@ -40,7 +40,7 @@ async def save_upload(upload: UploadFile, dst: Path, limit: int) -> int:
 
 def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
     @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
-                                               **error_responses(400, 404, 413, 415, 422, 503)})
+                                               **error_responses(400, 404, 413, 415, 422, 500, 503)})
     async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
                                       temporal: bool = Form(True), crf: int = Form(20),
                                       reference: UploadFile | None = File(None)):
