@@ -3,9 +3,10 @@
 Usage: python scripts/vividness_sweep.py DATA NAME=MODEL_DIR[:WEIGHTS] ... [--split val] [--vividness 1,1.2,1.4]
        [--temperature 0.2,0.38,0.6] [--out report.json]
 
-Each model's full-resolution ab is computed once per photo (vividness 1) and scaled per vividness: the guided
-upsampling is linear in ab, so this equals ``colorize(vividness=v)``. Models that classify ab into bins are
-also run at each ``--temperature`` (their annealed mean's T, an inference setting; other models ignore it).
+Each model's working-size ab is computed once per photo (vividness 1) and scaled per vividness before the
+pipeline's guided upsampling and finish (linear in ab), so this equals ``colorize(vividness=v)``. Models that
+classify ab into bins are also run at each ``--temperature`` (their annealed mean's T, an inference setting;
+other models ignore it).
 Rows: every model × vividness and "no colour"; columns: MAE, ΔE2000, colourfulness and its ratio to the
 truth's, ΔCF, classifier agreement (Lite1).
 The rule (fixed before the test split was looked at): CF ≥ 85 % of the truth's (ratio of means), MAE and ΔE2000
@@ -16,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
 from chromalab.core import lab
 from chromalab.core.jsonio import write_json
 from chromalab.evaluation.evaluate import BASELINE, load_photos, no_colour
 from chromalab.evaluation.metrics import all_metrics, summarize
 from chromalab.inference.load import load_colorizer
-from chromalab.inference.pipeline import image_lightness
+from chromalab.inference.pipeline import colorize_lightness, image_lightness, working_lightness
 
 MIN_CF_RATIO = 0.85
 
@@ -38,10 +37,11 @@ def vivid_metrics(col, truths: list, vivid: list[float]) -> dict[float, list[dic
     """Per vividness, the metrics of each truth's colorization by ``col`` (its network runs once per photo)."""
     rows: dict[float, list[dict]] = {v: [] for v in vivid}
     for truth in truths:
-        L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
-        ab = col.colorize_l(L)
+        L = image_lightness(no_colour(truth), col.steps)  # (H, W)
+        low, _ = working_lightness(L, col.work_size)
+        ab = col.predict(low)
         for v in vivid:
-            pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
+            pred = colorize_lightness(L, steps=col.steps, predict=lambda _, v=v, ab=ab: ab * v, work_size=col.work_size)
             rows[v].append(all_metrics(pred, truth))
     return rows
 

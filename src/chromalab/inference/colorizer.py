@@ -28,30 +28,23 @@ from chromalab.inference.runtime import ONNX, TorchRunner
 from chromalab.inference.settings import InferenceSettings
 
 Image = np.ndarray | str | os.PathLike | PILImage.Image
-_STEPS: dict[str, Any] = {}  # runtime → the steps object, shared by every colorizer (sessions made once)
 
 
-def shared_steps(runtime: str) -> Any:
+def make_steps(runtime: str) -> Any:
     """The per-pixel steps for ``runtime``: ONNX Runtime graphs (no torch) or eager torch modules."""
-    if runtime not in _STEPS:
-        if runtime == ONNX and graphs_available():
-            _STEPS[runtime] = OnnxSteps()
-        else:
-            from chromalab.inference.steps import TorchSteps
+    if runtime == ONNX and graphs_available():
+        return OnnxSteps()
+    from chromalab.inference.steps import TorchSteps
 
-            _STEPS[runtime] = TorchSteps()
-    return _STEPS[runtime]
+    return TorchSteps()
 
 
-def working_copy(L: Any, work_size: int) -> Any:
-    """L ``(B, C, H, W)`` torch tensor area-downsampled so its longer side is ``work_size``; None if it is no
-    larger (``pipeline.area_downsample``, the one implementation)."""
-    import torch
-
-    size = pipeline.work_shape(*L.shape[-2:], work_size)
-    if size is None:
-        return None
-    return torch.from_numpy(pipeline.area_downsample(L.detach().cpu().numpy(), size)).to(L.device)
+def check_adjustments(saturation: float, vibrance: float) -> None:
+    """``ValueError`` (one line) for a saturation outside [0, 4] or a vibrance outside [-1, 1]."""
+    if not (0.0 <= saturation <= 4.0):
+        raise ValueError(f"saturation must be in [0, 4], got {saturation}")
+    if not (-1.0 <= vibrance <= 1.0):
+        raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
 
 
 class Colorizer:
@@ -74,6 +67,7 @@ class Colorizer:
         self.meta = meta or {}
         self.device = device
         self.name = name
+        self._steps: Any = None  # made on first use; copies (``with_settings``) share them
 
     @property
     def runtime(self) -> str:
@@ -82,8 +76,11 @@ class Colorizer:
 
     @property
     def steps(self) -> Any:
-        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch."""
-        return shared_steps(self.runtime)
+        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch
+        (``make_steps``; made once per loaded model and shared by its ``with_settings`` copies)."""
+        if self._steps is None:
+            self._steps = make_steps(self.runtime)
+        return self._steps
 
     @property
     def work_size(self) -> int:
@@ -109,20 +106,24 @@ class Colorizer:
             raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
 
     def run_model(self, l_norm: Any, reference: Any = None) -> Any:
-        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings)."""
+        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings but
+        the ab-bins temperature, given to the model per call: the model is shared, never written to)."""
         if self.runtime == ONNX:
             import torch
 
             return torch.from_numpy(self.runner(l_norm.detach().cpu().numpy()))
+        if getattr(getattr(self.model, "cfg", None), "ab_bins", 0):  # annealed mean at this call's temperature
+            import torch
+
+            t = self.settings.temperature
+            return torch.stack([self.model.logits_to_ab(z, t) for z in self.model.logits_each(l_norm)]).mean(0)
         return self.runner(l_norm)
 
-    def apply_temperature(self) -> None:
-        """Hand ``settings.temperature`` to a model that classifies ab into bins (others have none). On ONNX
-        Runtime the file's baked temperature (the folder's) is the only one: another raises ``ValueError``."""
+    def _check_temperature(self) -> None:
+        """On ONNX Runtime the file's baked ab-bins temperature (the folder's) is the only one: another raises
+        ``ValueError``."""
         t = self.settings.temperature
-        if self.model is not None and hasattr(self.model, "temperature"):
-            self.model.temperature = t
-        elif self.model is None and self.meta.get("model", {}).get("ab_bins"):
+        if self.model is None and self.meta.get("model", {}).get("ab_bins"):
             baked = self.meta.get("inference", {}).get("temperature", t)
             if abs(baked - t) > 1e-9:
                 raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
@@ -142,7 +143,7 @@ class Colorizer:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
         the flip averaging, chroma scale and vividness of ``settings``."""
         self._check_reference(reference)
-        self.apply_temperature()
+        self._check_temperature()
         l_norm = labnp.normalize_l(np.asarray(L, np.float32))
         ab = self.network(l_norm, reference)
         if self.settings.flip_average:
@@ -151,28 +152,10 @@ class Colorizer:
         scale = self.settings.chroma_scale * self.settings.vividness
         return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
 
-    def predict_ab(self, L: Any, reference: Any = None) -> Any:
-        """``predict`` on torch tensors (the video and auto-routing code work in torch)."""
-        import torch
-
-        return torch.from_numpy(np.ascontiguousarray(self.predict(L.detach().cpu().numpy(), reference)))
-
     def prepare_reference(self, reference: Any) -> Any:
         """A reference photo in the form ``predict`` takes (plain models take none)."""
         self._check_reference(reference)
         return None
-
-    def colorize_l(self, L: Any, reference: Any = None) -> Any:
-        """Full-resolution L ``(1, 1, H, W)`` torch tensor in [0, 100] → ab ``(1, 2, H, W)`` (Lab units),
-        guided-upsampled (``ops.upsample.guided_upsample``); ``reference``: what ``prepare_reference``
-        returned. ``colorize`` does not use it: it upsamples row strip by row strip."""
-        from chromalab.core import lab
-        from chromalab.ops.upsample import guided_upsample
-
-        L_low = working_copy(L, self.work_size)
-        if L_low is None:
-            return self.predict_ab(L, reference)
-        return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
 
     def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
                            vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
@@ -193,10 +176,7 @@ class Colorizer:
         ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
         the network's ab.
         """
-        if not (0.0 <= saturation <= 4.0):
-            raise ValueError(f"saturation must be in [0, 4], got {saturation}")
-        if not (-1.0 <= vibrance <= 1.0):
-            raise ValueError(f"vibrance must be in [-1, 1], got {vibrance}")
+        check_adjustments(saturation, vibrance)
         if vividness is not None and vividness != self.settings.vividness:
             return self.with_settings(vividness=vividness).colorize(
                 image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
