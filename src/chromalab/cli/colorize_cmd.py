@@ -149,7 +149,8 @@ def colorize_command(
     counts = summary(outcomes)
     if videos:
         vdone, vfailed = colorize_videos(videos, colorizer, settings.references or [("", None)],
-                                         temporal=temporal == "on", crf=crf)
+                                         temporal=temporal == "on", crf=crf, saturation=saturation,
+                                         vibrance=vibrance)
         counts[COLORIZED] += vdone
         counts[FAILED] += vfailed
     typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "

@@ -92,8 +92,14 @@ class ProgressView:
 
 
 def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tuple[str, Any]], *,
-                    temporal: bool, crf: int) -> tuple[int, int]:
+                    temporal: bool, crf: int, saturation: float = 1.0, vibrance: float = 0.0) -> tuple[int, int]:
     """Colorize every video job (one output per reference); returns (done, failed). Ctrl-C stops cleanly."""
+    from chromalab.core.extras import MissingExtra, require
+
+    try:
+        require("video", "colorizing videos")
+    except MissingExtra as e:
+        fail(str(e))
     from chromalab.inference.video import VideoError, colorize_video
 
     prepared = [(tag, colorizer.prepare_reference(ref) if ref is not None else None) for tag, ref in refs]
@@ -106,7 +112,7 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
                     cb = view.callback(src.name)
                     try:
                         res = colorize_video(src, out_file, colorizer, temporal=temporal, crf=crf, reference=ref,
-                                             progress=cb)
+                                             progress=cb, saturation=saturation, vibrance=vibrance)
                     finally:
                         cb.done()
                     for note in res.notes:

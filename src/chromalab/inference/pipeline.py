@@ -201,3 +201,23 @@ def colorize_lightness(L: np.ndarray, *, steps: Any, predict: Callable[[np.ndarr
     in ``colorize_lightness_batch``."""
     return colorize_lightness_batch([L], steps=steps, predict=predict, work_size=work_size, saturation=saturation,
                                     vibrance=vibrance, as_uint8=as_uint8, ab_hook=ab_hook)[0]
+
+
+def adjust_image(rgb: np.ndarray, *, steps: Any, saturation: float = 1.0, vibrance: float = 0.0) -> np.ndarray:
+    """Saturation / vibrance of a colour photo ``(H, W, 3)`` (uint8, or float in [0, 1]) → float32 sRGB
+    ``(H, W, 3)``, L kept, gamut guarded (``steps.adjust``, row strip by row strip; the maths of
+    ``ops.colour.adjust_colour``). Unchanged settings return the photo as float32."""
+    rgb = np.asarray(rgb)
+    as_float = (lambda x: x.astype(np.float32) / 255.0) if rgb.dtype == np.uint8 else (  # noqa: E731
+        lambda x: x.astype(np.float32, copy=False))
+    if saturation == 1.0 and vibrance == 0.0:
+        return as_float(rgb)
+    h, w = rgb.shape[:2]
+    out = np.empty((h, w, 3), np.float32)
+    rows = strip_rows(w)
+
+    def strip(y: int) -> None:
+        out[y:y + rows] = steps.adjust(as_float(rgb[y:y + rows]), saturation, vibrance)
+
+    _map_strips(strip, row_strips(h, w))
+    return out
