@@ -64,7 +64,7 @@ class AutoColorizer(Colorizer):
         route = self.route(torch.from_numpy(np.ascontiguousarray(L[:1], np.float32)))
         return self.routes[route].predict(L, reference)
 
-    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+    def _colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
                            vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
         route = self.route(torch.from_numpy(np.ascontiguousarray(L))[None, None])
-        return self.routes[route].colorize_lightness(L, reference, saturation, vibrance, as_uint8)
+        return self.routes[route]._colorize_lightness(L, reference, saturation, vibrance, as_uint8)

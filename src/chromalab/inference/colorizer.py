@@ -105,7 +105,7 @@ class Colorizer:
         if reference is not None and not self.takes_reference:
             raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
 
-    def run_model(self, l_norm: Any, reference: Any = None) -> Any:
+    def _run_model(self, l_norm: Any, reference: Any = None) -> Any:
         """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings but
         the ab-bins temperature, given to the model per call: the model is shared, never written to)."""
         if self.runtime == ONNX:
@@ -129,15 +129,15 @@ class Colorizer:
                 raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
                                  "use runtime torch for another")
 
-    def network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
-        """``run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
+    def _network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
+        """``_run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
         if self.runtime == ONNX:
             return self.runner(l_norm)
         import torch
 
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(l_norm, np.float32)).to(self.device)
-            return self.run_model(x, reference).float().cpu().numpy()
+            return self._run_model(x, reference).float().cpu().numpy()
 
     def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
@@ -145,9 +145,9 @@ class Colorizer:
         self._check_reference(reference)
         self._check_temperature()
         l_norm = labnp.normalize_l(np.asarray(L, np.float32))
-        ab = self.network(l_norm, reference)
+        ab = self._network(l_norm, reference)
         if self.settings.flip_average:
-            mirrored = self.network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
+            mirrored = self._network(np.ascontiguousarray(l_norm[..., ::-1]), reference)[..., ::-1]
             ab = (ab + mirrored) / 2
         scale = self.settings.chroma_scale * self.settings.vividness
         return labnp.denormalize_ab(ab * scale if scale != 1.0 else ab).astype(np.float32, copy=False)
@@ -157,7 +157,7 @@ class Colorizer:
         self._check_reference(reference)
         return None
 
-    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+    def _colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
                            vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
         """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (``pipeline.colorize_lightness``)."""
         return pipeline.colorize_lightness(
@@ -165,7 +165,7 @@ class Colorizer:
             saturation=saturation, vibrance=vibrance, as_uint8=as_uint8)
 
     def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 saturation: float = 1.0, vibrance: float = 0.0, vividness: float | None = None) -> Any:
+                 saturation: float = 1.0, vibrance: float = 0.0, **settings: Any) -> Any:
         """Colorize a photo: a path, a PIL image, or an ``(H, W, 3)`` / ``(H, W)`` array (uint8, or float in
         [0, 1]). Returns the kind it was given, so it fits in a pipeline: PIL in → RGB PIL out, uint8 array
         in → uint8 ``(H, W, 3)`` out, float array in → float32 out; a path gives float32 ``(H, W, 3)``.
@@ -173,12 +173,16 @@ class Colorizer:
         Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
         photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
         as ``chromalab.ops.colour.adjust_colour``, applied to the predicted ab before the one gamut fit.
-        ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
-        the network's ab.
+        ``settings``: ``InferenceSettings`` fields for this call only (``None`` = the model's), e.g.
+        ``vividness`` (the boldness, applied to the network's ab) or ``work_size``; the colorizer itself is not
+        changed.
         """
         check_adjustments(saturation, vibrance)
-        if vividness is not None and vividness != self.settings.vividness:
-            return self.with_settings(vividness=vividness).colorize(
+        unknown = sorted(set(settings) - set(InferenceSettings.field_names()))
+        if unknown:
+            raise TypeError(f"colorize() got unknown settings: {', '.join(unknown)}")
+        if self.settings.replace(**settings) != self.settings:
+            return self.with_settings(**settings).colorize(
                 image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
@@ -188,7 +192,7 @@ class Colorizer:
         else:
             arr = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
         L = pipeline.image_lightness(arr, self.steps)
-        out = self.colorize_lightness(L, ref, saturation, vibrance, as_uint8)
+        out = self._colorize_lightness(L, ref, saturation, vibrance, as_uint8)
         return PILImage.fromarray(out, "RGB") if pil else out
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,

@@ -56,7 +56,7 @@ class ReferenceColorizer(Colorizer):
         small = t if size is None else torch.from_numpy(area_downsample(t.numpy(), size))
         return lab.rgb_to_network(small.clamp(0, 1))
 
-    def run_model(self, l_norm: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor] | None = None
+    def _run_model(self, l_norm: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor] | None = None
                   ) -> torch.Tensor:
         """ab (B, 2, h, w) in [-1, 1] for network L, guided by ``prepare_reference``'s tensors (or none)."""
         ref_l, ref_ab = (None, None) if reference is None else (r.to(self.device) for r in reference)
