@@ -35,8 +35,8 @@ from chromalab.evaluation.video import (
     video_metrics,
     warping_error,
 )
-from chromalab.inference.colorizer import working_copy
 from chromalab.inference.load import load_colorizer
+from chromalab.inference.pipeline import working_lightness
 from chromalab.inference.temporal import TemporalBlender, TemporalSettings
 from chromalab.inference.video import colorize_video, read_frames
 
@@ -115,10 +115,9 @@ def temporal_step_ms(frames: list[np.ndarray], work_size: int) -> float:
     blender = TemporalBlender()
     times = []
     for f in frames:
-        L = lab.grey_l(torch.from_numpy(f).permute(2, 0, 1)[None].float() / 255)
-        low = working_copy(L, work_size)
-        low = L if low is None else low
-        ab = torch.zeros(1, 2, *low.shape[-2:])
+        L = lab.grey_l(torch.from_numpy(f).permute(2, 0, 1)[None].float() / 255)[0, 0].numpy()
+        low, _ = working_lightness(L, work_size)
+        ab = np.zeros((1, 2, *low.shape[-2:]), np.float32)
         t0 = time.perf_counter()
         blender.step(low, ab)
         times.append(time.perf_counter() - t0)

@@ -37,7 +37,7 @@ KEYS = ("warping_error", "warping_error_ab", "cdc", "colourfulness", "mae")
 
 
 class CachedColorizer:
-    """Wraps a colorizer: the same ``predict_ab`` answers, computed once per distinct input batch."""
+    """Wraps a colorizer: the same ``predict`` answers, computed once per distinct input batch."""
 
     def __init__(self, colorizer: Any):
         self.colorizer, self.cache = colorizer, {}
@@ -46,11 +46,15 @@ class CachedColorizer:
     def work_size(self) -> int:
         return self.colorizer.work_size
 
-    def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        key = hashlib.sha1(L.numpy().tobytes()).hexdigest()
+    @property
+    def steps(self) -> Any:
+        return self.colorizer.steps
+
+    def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
+        key = hashlib.sha1(np.ascontiguousarray(L).tobytes()).hexdigest()
         if key not in self.cache:
-            self.cache[key] = self.colorizer.predict_ab(L, reference)
-        return self.cache[key].clone()
+            self.cache[key] = self.colorizer.predict(L, reference)
+        return self.cache[key].copy()
 
 
 def run(col: Any, frames: list[np.ndarray], flows: Any, settings: TemporalSettings | None) -> dict[str, float]:

@@ -3,12 +3,9 @@ loop both sweeps share (``vividness_sweep.py``, ``leave_photos_out.py``)."""
 
 from __future__ import annotations
 
-import torch
-
-from chromalab.core import lab
 from chromalab.evaluation.evaluate import no_colour
 from chromalab.evaluation.metrics import all_metrics
-from chromalab.inference.pipeline import image_lightness
+from chromalab.inference.pipeline import colorize_lightness, image_lightness, working_lightness
 
 MIN_CF_RATIO = 0.85
 
@@ -23,9 +20,11 @@ def vivid_metrics(col, truths: list, vivid: list[float]) -> dict[float, list[dic
     """Per vividness, the metrics of each truth's colorization by ``col`` (its network runs once per photo)."""
     rows: dict[float, list[dict]] = {v: [] for v in vivid}
     for truth in truths:
-        L = torch.from_numpy(image_lightness(no_colour(truth), col.steps))[None, None]  # (1, 1, H, W)
-        ab = col.colorize_l(L)
+        L = image_lightness(no_colour(truth), col.steps)  # (H, W)
+        low, _ = working_lightness(L, col.work_size)
+        ab = col.predict(low)
         for v in vivid:
-            pred = lab.tensor_to_image(lab.lab_to_rgb_in_gamut(L, ab * v)).clip(0, 1)
+            pred = colorize_lightness(L, steps=col.steps, predict=lambda _, v=v, ab=ab: ab * v,
+                                      work_size=col.work_size)
             rows[v].append(all_metrics(pred, truth))
     return rows

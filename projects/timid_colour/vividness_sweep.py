@@ -3,9 +3,10 @@
 Usage: python -m projects.timid_colour.vividness_sweep DATA NAME=MODEL_DIR[:WEIGHTS] ... [--split val]
        [--vividness 1,1.2,1.4] [--temperature 0.2,0.38,0.6] [--out report.json]
 
-Each model's full-resolution ab is computed once per photo (vividness 1) and scaled per vividness: the guided
-upsampling is linear in ab, so this equals ``colorize(vividness=v)``. Models that classify ab into bins are
-also run at each ``--temperature`` (their annealed mean's T, an inference setting; other models ignore it).
+Each model's working-size ab is computed once per photo (vividness 1) and scaled per vividness before the
+pipeline's guided upsampling and finish (linear in ab), so this equals ``colorize(vividness=v)``. Models that
+classify ab into bins are also run at each ``--temperature`` (their annealed mean's T, an inference setting;
+other models ignore it).
 Rows: every model × vividness and "no colour"; columns: MAE, ΔE2000, colourfulness and its ratio to the
 truth's, ΔCF, classifier agreement (Lite1).
 The rule (``rule.passes``, fixed before the test split was looked at): CF ≥ 85 % of the truth's (ratio of

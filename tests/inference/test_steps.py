@@ -65,3 +65,23 @@ def test_finish_keeps_lightness_and_stays_in_gamut(both):
     assert rgb.min() >= 0 and rgb.max() <= 1
     L_out = lab.grey_l(torch.from_numpy(rgb).permute(2, 0, 1)[None])[0, 0].numpy()
     assert np.abs(L_out - L).max() < 0.5
+
+
+@pytest.mark.parametrize("rows,width", [(37, 53), (5, 300)])
+def test_adjust_step_equals_adjust_colour(both, rows, width):
+    """The web page's saturation / vibrance on a colorized photo: the step (torch and ONNX, and through the
+    pipeline's strips) equals ``ops.colour.adjust_colour``."""
+    from chromalab.inference.pipeline import adjust_image
+    from chromalab.ops.colour import adjust_colour
+
+    ts, os_ = both
+    rgb = np.random.default_rng(3).random((rows, width, 3), dtype=np.float32)
+    for sat, vib in ((1.5, -0.4), (0.0, 0.0), (3.0, 1.0)):
+        want = adjust_colour(rgb, sat, vib)
+        np.testing.assert_allclose(ts.adjust(rgb, sat, vib), want, atol=1e-4)
+        np.testing.assert_allclose(os_.adjust(rgb, sat, vib), want, atol=1e-4)
+        np.testing.assert_allclose(adjust_image(rgb, steps=os_, saturation=sat, vibrance=vib), want, atol=1e-4)
+    u8 = (rgb * 255).astype(np.uint8)
+    np.testing.assert_allclose(adjust_image(u8, steps=os_, saturation=1.3, vibrance=0.2),
+                               adjust_colour(u8.astype(np.float32) / 255, 1.3, 0.2), atol=1e-4)
+    assert np.array_equal(adjust_image(u8, steps=os_), u8.astype(np.float32) / 255)

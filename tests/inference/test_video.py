@@ -191,13 +191,14 @@ class TopRedColorizer:
     work_size = 4096
 
     def __init__(self):
+        from chromalab.inference.colorizer import make_steps
+
         self.shapes = []
+        self.steps = make_steps("onnx")
 
-    def predict_ab(self, L, reference=None):
-        import torch
-
+    def predict(self, L, reference=None):
         self.shapes.append(tuple(L.shape[-2:]))
-        ab = torch.zeros(L.shape[0], 2, *L.shape[-2:])
+        ab = np.zeros((L.shape[0], 2, *L.shape[-2:]), np.float32)
         ab[:, 0, : L.shape[-2] // 2] = 40.0
         return ab
 

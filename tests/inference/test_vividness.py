@@ -34,9 +34,9 @@ def test_settings_validate_and_round_trip():
 
 def test_vividness_multiplies_predicted_ab(colorizer):
     L = lab.grey_l(lab.image_to_tensor(grey(40)))
-    ab1 = colorizer.predict_ab(L)
-    ab2 = colorizer.with_settings(vividness=2.0).predict_ab(L)
-    assert np.allclose(ab2.numpy(), 2.0 * ab1.numpy(), atol=1e-4)
+    ab1 = colorizer.predict(L.numpy())
+    ab2 = colorizer.with_settings(vividness=2.0).predict(L.numpy())
+    assert np.allclose(ab2, 2.0 * ab1, atol=1e-4)
     assert colorizer.settings.vividness == 1.0  # the copy did not change the original
 
 
@@ -74,3 +74,15 @@ def test_cli_and_web_take_vividness(tiny_run, tmp_path):
         assert res.status_code == 200
         out = np.asarray(Image.open(io.BytesIO(res.content)).convert("RGB")).astype(int)
         assert np.abs(out - out.mean(2, keepdims=True)).max() <= 2
+
+
+def test_any_inference_setting_is_a_call_argument_and_the_colorizer_is_not_changed(colorizer):
+    g = grey(80)
+    before = colorizer.settings
+    small = colorizer.colorize(g, work_size=16)
+    np.testing.assert_array_equal(small, colorizer.with_settings(work_size=16).colorize(g))
+    assert not np.allclose(small, colorizer.colorize(g), atol=1e-3)  # the work size made a difference
+    assert colorizer.settings == before
+    np.testing.assert_array_equal(colorizer.colorize(g, vividness=None), colorizer.colorize(g))
+    with pytest.raises(TypeError, match="unknown settings: boldness"):
+        colorizer.colorize(g, boldness=2.0)

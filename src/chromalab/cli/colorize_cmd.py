@@ -146,7 +146,8 @@ def colorize_command(
                     sys.stderr.flush()
         if videos:
             vcounts[:] = colorize_videos(videos, colorizer, settings.references or [("", None)],
-                                         temporal=temporal == "on", crf=crf, record=record)
+                                         temporal=temporal == "on", crf=crf, saturation=saturation,
+                                         vibrance=vibrance, record=record)
     finally:  # the summary line, also after Ctrl-C: every input finished so far is counted and in the report
         if report_file is not None:
             report_file.close()

@@ -100,7 +100,8 @@ class ProgressView:
 
 
 def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tuple[str, Any]], *,
-                    temporal: bool, crf: int, record: Callable[[Any], None] | None = None) -> tuple[int, int]:
+                    temporal: bool, crf: int, saturation: float = 1.0, vibrance: float = 0.0,
+                    record: Callable[[Any], None] | None = None) -> tuple[int, int]:
     """Colorize every video job (one output per reference); returns (done, failed). Whatever one video raises
     is its one-line failure and the rest go on; ``record`` gets each video's ``batch.Outcome`` as it
     finishes (the ``--report`` rows). Ctrl-C stops cleanly."""
@@ -119,7 +120,7 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
                     cb = view.callback(src.name)
                     try:
                         res = colorize_video(src, out_file, colorizer, temporal=temporal, crf=crf, reference=ref,
-                                             progress=cb)
+                                             progress=cb, saturation=saturation, vibrance=vibrance)
                     finally:
                         cb.done()
                     for note in res.notes:

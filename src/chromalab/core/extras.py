@@ -1,6 +1,8 @@
 """Optional dependencies: ``pip install chromalab`` colorizes photos; training, the web server, video and data
-building need an extra (``chromalab[train]``, ``[web]``, ``[video]``, ``[data]``; ``[all]`` for everything);
-PyTorch models (``--runtime torch``, reference-guided models) need ``chromalab[torch]``, which those include.
+building need an extra (``chromalab[train]``, ``[web]``, ``[video]``, ``[data]``; ``[all]`` for everything).
+PyTorch models (``--runtime torch``, reference-guided models, models without ``model.onnx``) need
+``chromalab[torch]``, which ``train``, ``data`` and ``eval`` include; ``web`` and ``video`` do not: with the
+shipped default they run on ONNX Runtime.
 
 ``require`` is called where such a feature starts, so a missing extra is one clear line, not a traceback
 from deep inside an import.
@@ -13,8 +15,8 @@ import importlib.util
 EXTRAS = {  # extra → the modules it provides that features check for
     "torch": ("torch", "safetensors"),
     "train": ("torch", "lightning", "torchmetrics", "kornia", "skimage"),
-    "web": ("torch", "fastapi", "uvicorn", "multipart"),
-    "video": ("torch", "av", "cv2"),
+    "web": ("fastapi", "uvicorn", "multipart"),
+    "video": ("av", "cv2"),
     "data": ("torch", "cv2"),
 }
 

@@ -33,7 +33,7 @@ from chromalab.core import lab
 from chromalab.evaluation import metrics
 from chromalab.evaluation.evaluate import no_colour
 from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
-from chromalab.inference.temporal import TemporalSettings, dis_flow, flow_tensor, is_scene_cut
+from chromalab.inference.temporal import TemporalSettings, dis_flow, is_scene_cut
 from chromalab.inference.video import VideoColorizer, read_frames
 from chromalab.ops.flow import backward_warp, occlusion_mask
 from chromalab.ops.histogram import channel_histograms, js_divergence
@@ -47,6 +47,11 @@ REFERENCES = ("grey", "truth")  # reference rows: the grey input (no colour) and
 
 def _u8_to_tensor(frame: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255
+
+
+def flow_tensor(flow: np.ndarray) -> torch.Tensor:
+    """``(H, W, 2)`` numpy flow → ``(1, 2, H, W)`` tensor (``ops.flow``'s layout)."""
+    return torch.from_numpy(np.ascontiguousarray(flow)).permute(2, 0, 1)[None].float()
 
 
 def grey_u8(frame: np.ndarray) -> np.ndarray:
@@ -65,7 +70,7 @@ def scene_cuts(frames: Sequence[np.ndarray]) -> set[int]:
     """Indices ``t`` of uint8 RGB frames with a scene cut between ``t`` and ``t + 1`` (the L histograms
     differ by more than the temporal step's ``cut_threshold``, the same test the colorizer uses)."""
     threshold = TemporalSettings().cut_threshold
-    Ls = [lab.grey_l(_u8_to_tensor(f)) for f in frames]
+    Ls = [lab.grey_l(_u8_to_tensor(f)).numpy() for f in frames]
     return {t for t in range(len(Ls) - 1) if is_scene_cut(Ls[t], Ls[t + 1], threshold)}
 
 

@@ -59,13 +59,12 @@ class AutoColorizer(BaseColorizer):
         new.routes = {k: c.with_settings(**changes) for k, c in self.routes.items()}
         return new
 
-    def predict_ab(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        return self.routes[self.route(L)].predict_ab(L, reference)
+    def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
+        """The routed colorizer's ``predict`` (a batch of video frames goes where its first frame goes)."""
+        route = self.route(torch.from_numpy(np.ascontiguousarray(L[:1], np.float32)))
+        return self.routes[route].predict(L, reference)
 
-    def colorize_l(self, L: torch.Tensor, reference: Any = None) -> torch.Tensor:
-        return self.routes[self.route(L)].colorize_l(L, reference)
-
-    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+    def _colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
                            vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
         route = self.route(torch.from_numpy(np.ascontiguousarray(L))[None, None])
-        return self.routes[route].colorize_lightness(L, reference, saturation, vibrance, as_uint8)
+        return self.routes[route]._colorize_lightness(L, reference, saturation, vibrance, as_uint8)

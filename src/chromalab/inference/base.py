@@ -30,30 +30,15 @@ from chromalab.inference.runtime import ONNX, TorchRunner
 from chromalab.inference.settings import InferenceSettings
 
 Image = np.ndarray | str | os.PathLike | PILImage.Image
-_STEPS: dict[str, Any] = {}  # runtime → the steps object, shared by every colorizer (sessions made once)
 
 
-def shared_steps(runtime: str) -> Any:
+def make_steps(runtime: str) -> Any:
     """The per-pixel steps for ``runtime``: ONNX Runtime graphs (no torch) or eager torch modules."""
-    if runtime not in _STEPS:
-        if runtime == ONNX and graphs_available():
-            _STEPS[runtime] = OnnxSteps()
-        else:
-            from chromalab.inference.steps import TorchSteps
+    if runtime == ONNX and graphs_available():
+        return OnnxSteps()
+    from chromalab.inference.steps import TorchSteps
 
-            _STEPS[runtime] = TorchSteps()
-    return _STEPS[runtime]
-
-
-def working_copy(L: Any, work_size: int) -> Any:
-    """L ``(B, C, H, W)`` torch tensor area-downsampled so its longer side is ``work_size``; None if it is no
-    larger (``pipeline.area_downsample``, the one implementation)."""
-    import torch
-
-    size = pipeline.work_shape(*L.shape[-2:], work_size)
-    if size is None:
-        return None
-    return torch.from_numpy(pipeline.area_downsample(L.detach().cpu().numpy(), size)).to(L.device)
+    return TorchSteps()
 
 
 class BaseColorizer:
@@ -73,6 +58,7 @@ class BaseColorizer:
         self.meta = meta or {}
         self.device = device
         self.name = name
+        self._steps: Any = None  # made on first use; copies (``with_settings``) share them
 
     @property
     def runtime(self) -> str:
@@ -81,8 +67,11 @@ class BaseColorizer:
 
     @property
     def steps(self) -> Any:
-        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch."""
-        return shared_steps(self.runtime)
+        """What runs the per-pixel steps around the network: ONNX Runtime with the ONNX network, else torch
+        (``make_steps``; made once per loaded model and shared by its ``with_settings`` copies)."""
+        if self._steps is None:
+            self._steps = make_steps(self.runtime)
+        return self._steps
 
     @property
     def work_size(self) -> int:
@@ -98,49 +87,54 @@ class BaseColorizer:
         if reference is not None and not self.takes_reference:
             raise ValueError(f"model {self.name!r} is not reference-guided; it takes no reference photo")
 
-    def run_model(self, l_norm: Any, reference: Any = None) -> Any:
-        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings)."""
+    def _run_model(self, l_norm: Any, reference: Any = None) -> Any:
+        """The network's ab ``(B, 2, h, w)`` in [-1, 1] for network L (torch tensors; no inference settings but
+        the ab-bins temperature, given to the model per call: the model is shared, never written to)."""
         if self.runtime == ONNX:
             import torch
 
             return torch.from_numpy(self.runner(l_norm.detach().cpu().numpy()))
+        if getattr(getattr(self.model, "cfg", None), "ab_bins", 0):  # annealed mean at this call's temperature
+            import torch
+
+            t = self.settings.temperature
+            return torch.stack([self.model.logits_to_ab(z, t) for z in self.model.logits_each(l_norm)]).mean(0)
         return self.runner(l_norm)
 
-    def apply_temperature(self) -> None:
-        """Hand ``settings.temperature`` to a model that classifies ab into bins (others have none). On ONNX
-        Runtime the file's baked temperature (the folder's) is the only one: another raises ``ValueError``."""
+    def _check_temperature(self) -> None:
+        """On ONNX Runtime the file's baked ab-bins temperature (the folder's) is the only one: another raises
+        ``ValueError``."""
         t = self.settings.temperature
-        if self.model is not None and hasattr(self.model, "temperature"):
-            self.model.temperature = t
-        elif self.model is None and self.meta.get("model", {}).get("ab_bins"):
+        if self.model is None and self.meta.get("model", {}).get("ab_bins"):
             baked = self.meta.get("inference", {}).get("temperature", t)
             if abs(baked - t) > 1e-9:
                 raise ValueError(f"temperature {t:g}: this model's ONNX file has {baked:g} built in; "
                                  "use runtime torch for another")
 
-    def network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
-        """``run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
+    def _network(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
+        """``_run_model`` on NumPy arrays: network L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)``, float32."""
         if self.runtime == ONNX:
             return self.runner(l_norm)
         import torch
 
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(l_norm, np.float32)).to(self.device)
-            return self.run_model(x, reference).float().cpu().numpy()
+            return self._run_model(x, reference).float().cpu().numpy()
 
     def _network_any_size(self, l_norm: np.ndarray, reference: Any = None) -> np.ndarray:
-        """``network`` for any ``h, w ≥ 1``: inputs with a side under ``pipeline.NETWORK_MIN_SIDE`` are mirrored
+        """``_network`` for any ``h, w ≥ 1``: inputs with a side under ``pipeline.NETWORK_MIN_SIDE`` are mirrored
         out to it (``pipeline.pad_to_min_side``) and the ab cropped back."""
         h, w = l_norm.shape[-2:]
         padded = pipeline.pad_to_min_side(l_norm)
-        return self.network(padded, reference) if padded is l_norm else self.network(padded, reference)[..., :h, :w]
+        ab = self._network(padded, reference)
+        return ab if padded is l_norm else ab[..., :h, :w]
 
     def predict(self, L: np.ndarray, reference: Any = None) -> np.ndarray:
         """ab ``(B, 2, h, w)`` in Lab units (float32) for L ``(B, 1, h, w)`` in [0, 100] at working size, with
         the flip averaging, chroma scale and vividness of ``settings``. Any ``h, w ≥ 1``: the network sees
         sides of at least ``pipeline.NETWORK_MIN_SIDE`` (``pipeline.pad_to_min_side``)."""
         self._check_reference(reference)
-        self.apply_temperature()
+        self._check_temperature()
         l_norm = labnp.normalize_l(np.asarray(L, np.float32))
         ab = self._network_any_size(l_norm, reference)
         if self.settings.flip_average:  # the mirror is padded on its own right side: the average stays symmetric
@@ -150,38 +144,20 @@ class BaseColorizer:
         ab = labnp.denormalize_ab(ab * scale if scale != 1.0 else ab)
         return np.ascontiguousarray(ab, np.float32)
 
-    def predict_ab(self, L: Any, reference: Any = None) -> Any:
-        """``predict`` on torch tensors (the video and auto-routing code work in torch)."""
-        import torch
-
-        return torch.from_numpy(np.ascontiguousarray(self.predict(L.detach().cpu().numpy(), reference)))
-
     def prepare_reference(self, reference: Any) -> Any:
         """A reference photo in the form ``predict`` takes (plain models take none)."""
         self._check_reference(reference)
         return None
 
-    def colorize_l(self, L: Any, reference: Any = None) -> Any:
-        """Full-resolution L ``(1, 1, H, W)`` torch tensor in [0, 100] → ab ``(1, 2, H, W)`` (Lab units),
-        guided-upsampled (``ops.upsample.guided_upsample``); ``reference``: what ``prepare_reference``
-        returned. ``colorize`` does not use it: it upsamples row strip by row strip."""
-        from chromalab.core import lab
-        from chromalab.ops.upsample import guided_upsample
-
-        L_low = working_copy(L, self.work_size)
-        if L_low is None:
-            return self.predict_ab(L, reference)
-        return guided_upsample(self.predict_ab(L_low, reference), L_low / lab.L_MAX, L / lab.L_MAX)
-
-    def colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
-                           vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
+    def _colorize_lightness(self, L: np.ndarray, reference: Any = None, saturation: float = 1.0,
+                            vibrance: float = 0.0, as_uint8: bool = False) -> np.ndarray:
         """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (``pipeline.colorize_lightness``)."""
         return pipeline.colorize_lightness(
             L, steps=self.steps, predict=lambda low: self.predict(low, reference), work_size=self.work_size,
             saturation=saturation, vibrance=vibrance, as_uint8=as_uint8)
 
     def colorize(self, image: Image, *, reference: Image | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 saturation: float = 1.0, vibrance: float = 0.0, vividness: float | None = None) -> Any:
+                 saturation: float = 1.0, vibrance: float = 0.0, **settings: Any) -> Any:
         """Colorize a photo: a path, a PIL image, or an ``(H, W, 3)`` / ``(H, W)`` array (uint8, or float in
         [0, 1]). Returns the kind it was given, so it fits in a pipeline: PIL in → RGB PIL out, uint8 array
         in → uint8 ``(H, W, 3)`` out, float array in → float32 out; a path gives float32 ``(H, W, 3)``.
@@ -189,12 +165,16 @@ class BaseColorizer:
         Colour inputs are made grey first; the output has the input's size and L. ``reference``: a colour
         photo to take colours from (models with ``takes_reference`` only). ``saturation`` / ``vibrance``:
         as ``chromalab.ops.colour.adjust_colour``, applied to the predicted ab before the one gamut fit.
-        ``vividness``: this call's boldness (``InferenceSettings.vividness``; default: the model's), applied to
-        the network's ab.
+        ``settings``: ``InferenceSettings`` fields for this call only (``None`` = the model's), e.g.
+        ``vividness`` (the boldness, applied to the network's ab) or ``work_size``; the colorizer itself is not
+        changed.
         """
         labnp.check_adjustment(saturation, vibrance)
-        if vividness is not None and vividness != self.settings.vividness:
-            return self.with_settings(vividness=vividness).colorize(
+        unknown = sorted(set(settings) - set(InferenceSettings.field_names()))
+        if unknown:
+            raise TypeError(f"colorize() got unknown settings: {', '.join(unknown)}")
+        if self.settings.replace(**settings) != self.settings:
+            return self.with_settings(**settings).colorize(
                 image, reference=reference, max_pixels=max_pixels, saturation=saturation, vibrance=vibrance)
         ref = self.prepare_reference(reference) if reference is not None else None
         pil = isinstance(image, PILImage.Image)
@@ -204,7 +184,7 @@ class BaseColorizer:
         else:
             arr = image if isinstance(image, np.ndarray) else load_rgb(image, max_pixels=max_pixels)
         L = pipeline.image_lightness(arr, self.steps)
-        out = self.colorize_lightness(L, ref, saturation, vibrance, as_uint8)
+        out = self._colorize_lightness(L, ref, saturation, vibrance, as_uint8)
         return PILImage.fromarray(out, "RGB") if pil else out
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,

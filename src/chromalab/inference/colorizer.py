@@ -23,7 +23,7 @@ from pathlib import Path
 from chromalab.core import rundir
 from chromalab.core.extras import require
 from chromalab.core.jsonio import read_json
-from chromalab.inference.base import BaseColorizer, Image, shared_steps, working_copy
+from chromalab.inference.base import BaseColorizer, Image, make_steps
 from chromalab.inference.runtime import ONNX, ONNX_NAME, OnnxRunner, choose_runtime, torch_available
 from chromalab.inference.settings import InferenceSettings
 from chromalab.inference.store import DEFAULT_MODEL, display_name, find_model, resolve_model_dir
@@ -31,7 +31,7 @@ from chromalab.inference.store import DEFAULT_MODEL, display_name, find_model, r
 log = logging.getLogger(__name__)
 AUTO = "auto"
 __all__ = ["AUTO", "BaseColorizer", "Colorizer", "Image", "default_device", "load_auto", "load_colorizer",
-           "shared_steps", "working_copy"]
+           "make_steps"]
 
 
 class Colorizer(BaseColorizer):

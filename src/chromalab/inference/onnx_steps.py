@@ -15,7 +15,7 @@ from chromalab.inference.runtime import ort_session
 
 GRAPH_DIR = Path(__file__).parent / "graphs"
 STEP_FILES = {"lightness": "lightness.onnx", "coefficients": "coefficients.onnx", "finish": "finish.onnx",
-              "finish_adjusted": "finish_adjusted.onnx"}
+              "finish_adjusted": "finish_adjusted.onnx", "adjust": "adjust.onnx"}
 
 
 def graphs_available(folder: Path = GRAPH_DIR) -> bool:
@@ -53,3 +53,7 @@ class OnnxSteps:
             return self._run("finish", **feeds)
         return self._run("finish_adjusted", **feeds, saturation=np.array(saturation, np.float32),
                          vibrance=np.array(vibrance, np.float32))
+
+    def adjust(self, rgb: np.ndarray, saturation: float, vibrance: float) -> np.ndarray:
+        return self._run("adjust", rgb=np.ascontiguousarray(rgb, np.float32),
+                         saturation=np.array(saturation, np.float32), vibrance=np.array(vibrance, np.float32))

@@ -7,16 +7,18 @@
 5. per row strip of the full-resolution photo: the coefficients upsampled to the strip, ab = A·L + B, chroma
    fitted into the sRGB gamut, saturation / vibrance (``steps.finish``); 8-bit rounding (``labnp.to_uint8``).
 
+Video frames take the same steps (``colorize_lightness_batch``: the network once per batch of frames; the
+temporal step is an ``ab_hook`` between 3 and 4, on the working-size ab).
+
 ``steps`` is ``chromalab.inference.steps.TorchSteps`` or ``chromalab.inference.onnx_steps.OnnxSteps``: the
 same torch functions, run eagerly or as exported ONNX graphs. This module needs NumPy only.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -107,12 +109,14 @@ def area_downsample(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return along(along(x, x.ndim - 2, h), x.ndim - 1, w)
 
 
-@functools.cache
 def grey_table(steps: Any) -> np.ndarray:
-    """L of the 256 grey levels ``(v, v, v) / 255`` ``(256,)``, made by ``steps.lightness`` (once per steps
-    object: they are shared, ``colorizer.shared_steps``)."""
-    levels = np.repeat((np.arange(256, dtype=np.float32) / 255.0)[None, :, None], 3, axis=2)
-    return np.asarray(steps.lightness(levels))[0]
+    """L of the 256 grey levels ``(v, v, v) / 255`` ``(256,)``, made by ``steps.lightness`` once per steps
+    object and kept on it (a colorizer's steps live as long as it does)."""
+    table = getattr(steps, "grey_table", None)
+    if table is None:
+        levels = np.repeat((np.arange(256, dtype=np.float32) / 255.0)[None, :, None], 3, axis=2)
+        table = steps.grey_table = np.asarray(steps.lightness(levels))[0]
+    return table
 
 
 def single_channel(image: np.ndarray) -> np.ndarray | None:
@@ -146,27 +150,92 @@ def image_lightness(image: np.ndarray, steps: Any) -> np.ndarray:
     return L
 
 
-def colorize_lightness(L: np.ndarray, *, steps: Any, predict: Callable[[np.ndarray], np.ndarray],
-                       work_size: int, saturation: float = 1.0, vibrance: float = 0.0,
-                       as_uint8: bool = False) -> np.ndarray:
-    """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (uint8, or float32 in [0, 1]).
+def working_lightness(L: np.ndarray, work_size: int) -> tuple[np.ndarray, bool]:
+    """The L the network sees, ``(1, 1, h, w)``: the working copy of full-resolution L ``(H, W)`` (longer side
+    ``work_size``), or L itself when the photo is no larger (then False: its ab is used unfiltered)."""
+    size = work_shape(*L.shape, work_size)
+    return (L if size is None else area_downsample(L, size))[None, None], size is not None
 
-    ``predict``: L ``(1, 1, h, w)`` → ab ``(1, 2, h, w)`` in Lab units (the colorizer's network and settings).
-    A photo no larger than ``work_size`` is predicted as it is, and its ab used unfiltered."""
+
+def guide_coefficients(ab: np.ndarray, L_low: np.ndarray, steps: Any, filtered: bool) -> np.ndarray:
+    """ab ``(1, 2, h, w)`` at working size → the finish step's coefficients ``(1, 4, h, w)`` (the guided
+    filter's; A = 0, B = ab when not ``filtered``: the finish step then uses ab as it is)."""
+    if not filtered:
+        return np.concatenate([np.zeros_like(ab), ab], 1)
+    return steps.coefficients(ab, L_low)
+
+
+def finish(L: np.ndarray, coef: np.ndarray, *, steps: Any, saturation: float = 1.0, vibrance: float = 0.0,
+           as_uint8: bool = False) -> np.ndarray:
+    """Full-resolution L ``(H, W)`` and the coefficients → sRGB ``(H, W, 3)`` (uint8, or float32 in [0, 1]),
+    row strip by row strip (``steps.finish``: upsampling, ab = A·L/100 + B, saturation / vibrance, gamut)."""
     h, w = L.shape
-    size = work_shape(h, w, work_size)
-    if size is None:
-        ab = predict(L[None, None])
-        coef = np.concatenate([np.zeros_like(ab), ab], 1)  # A = 0, B = ab: the finish step uses ab as it is
-    else:
-        L_low = area_downsample(L, size)[None, None]
-        coef = steps.coefficients(predict(L_low), L_low)
     out = np.empty((h, w, 3), np.uint8 if as_uint8 else np.float32)
     rows = strip_rows(w)
 
     def strip(y: int) -> None:
         rgb = steps.finish(L[y:y + rows], coef, y, h, saturation, vibrance)
         out[y:y + rows] = to_uint8(rgb) if as_uint8 else rgb
+
+    _map_strips(strip, row_strips(h, w))
+    return out
+
+
+AbHook = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def colorize_lightness_batch(Ls: Sequence[np.ndarray], *, steps: Any, predict: Callable[[np.ndarray], np.ndarray],
+                             work_size: int, saturation: float = 1.0, vibrance: float = 0.0,
+                             as_uint8: bool = False, ab_hook: AbHook | None = None) -> list[np.ndarray]:
+    """Same-size full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` each, the network run once on
+    the whole batch (video frames).
+
+    ``predict``: L ``(B, 1, h, w)`` → ab ``(B, 2, h, w)`` in Lab units (the colorizer's network and settings).
+    ``ab_hook(L_low, ab)``: called per item, in order, with ``(1, 1, h, w)`` and ``(1, 2, h, w)`` at working
+    size, returns the ab to use (the temporal step of video)."""
+    if not Ls:
+        return []
+    lows = [working_lightness(L, work_size) for L in Ls]
+    filtered = lows[0][1]
+    L_low = np.concatenate([low for low, _ in lows])
+    ab = predict(L_low)
+    out = []
+    for i, L in enumerate(Ls):
+        ab_i = ab[i:i + 1]
+        if ab_hook is not None:
+            ab_i = ab_hook(L_low[i:i + 1], ab_i)
+        coef = guide_coefficients(ab_i, L_low[i:i + 1], steps, filtered)
+        out.append(finish(L, coef, steps=steps, saturation=saturation, vibrance=vibrance, as_uint8=as_uint8))
+    return out
+
+
+def colorize_lightness(L: np.ndarray, *, steps: Any, predict: Callable[[np.ndarray], np.ndarray],
+                       work_size: int, saturation: float = 1.0, vibrance: float = 0.0,
+                       as_uint8: bool = False, ab_hook: AbHook | None = None) -> np.ndarray:
+    """Full-resolution L ``(H, W)`` in [0, 100] → sRGB ``(H, W, 3)`` (uint8, or float32 in [0, 1]).
+
+    ``predict``: L ``(1, 1, h, w)`` → ab ``(1, 2, h, w)`` in Lab units (the colorizer's network and settings).
+    A photo no larger than ``work_size`` is predicted as it is, and its ab used unfiltered. ``ab_hook``: as
+    in ``colorize_lightness_batch``."""
+    return colorize_lightness_batch([L], steps=steps, predict=predict, work_size=work_size, saturation=saturation,
+                                    vibrance=vibrance, as_uint8=as_uint8, ab_hook=ab_hook)[0]
+
+
+def adjust_image(rgb: np.ndarray, *, steps: Any, saturation: float = 1.0, vibrance: float = 0.0) -> np.ndarray:
+    """Saturation / vibrance of a colour photo ``(H, W, 3)`` (uint8, or float in [0, 1]) → float32 sRGB
+    ``(H, W, 3)``, L kept, gamut guarded (``steps.adjust``, row strip by row strip; the maths of
+    ``ops.colour.adjust_colour``). Unchanged settings return the photo as float32."""
+    rgb = np.asarray(rgb)
+    as_float = (lambda x: x.astype(np.float32) / 255.0) if rgb.dtype == np.uint8 else (  # noqa: E731
+        lambda x: x.astype(np.float32, copy=False))
+    if saturation == 1.0 and vibrance == 0.0:
+        return as_float(rgb)
+    h, w = rgb.shape[:2]
+    out = np.empty((h, w, 3), np.float32)
+    rows = strip_rows(w)
+
+    def strip(y: int) -> None:
+        out[y:y + rows] = steps.adjust(as_float(rgb[y:y + rows]), saturation, vibrance)
 
     _map_strips(strip, row_strips(h, w))
     return out

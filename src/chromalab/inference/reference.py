@@ -15,7 +15,8 @@ import torch
 
 from chromalab.core import lab
 from chromalab.core.imageio import DEFAULT_MAX_PIXELS, ImageError, load_rgb
-from chromalab.inference.base import BaseColorizer, working_copy
+from chromalab.inference.base import BaseColorizer
+from chromalab.inference.pipeline import area_downsample, work_shape
 
 MIN_REFERENCE_SIDE = 32  # smaller references have too few feature positions to match against
 
@@ -51,10 +52,11 @@ class ReferenceColorizer(BaseColorizer):
     def prepare_reference(self, reference: Reference) -> tuple[torch.Tensor, torch.Tensor]:
         """Reference photo → (l_norm (1, 1, h, w), ab_norm (1, 2, h, w)) at working size."""
         t = lab.image_to_tensor(load_reference(reference))
-        small = working_copy(t, self.work_size)
-        return lab.rgb_to_network((t if small is None else small).clamp(0, 1))
+        size = work_shape(*t.shape[-2:], self.work_size)
+        small = t if size is None else torch.from_numpy(area_downsample(t.numpy(), size))
+        return lab.rgb_to_network(small.clamp(0, 1))
 
-    def run_model(self, l_norm: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor] | None = None
+    def _run_model(self, l_norm: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor] | None = None
                   ) -> torch.Tensor:
         """ab (B, 2, h, w) in [-1, 1] for network L, guided by ``prepare_reference``'s tensors (or none)."""
         ref_l, ref_ab = (None, None) if reference is None else (r.to(self.device) for r in reference)

@@ -16,6 +16,9 @@ Steps (all float32):
   ``(S, W)``, the coefficients, the strip's first row ``y0`` and the photo's height (int64 scalars) → sRGB
   ``(S, W, 3)`` in [0, 1]: the coefficients upsampled bilinearly to the strip's rows, ab = A·L/100 + B,
   chroma shrunk into the sRGB gamut (``lab.lab_to_rgb_in_gamut``).
+- ``Adjust``: a colour photo's rows sRGB ``(S, W, 3)`` in [0, 1], saturation and vibrance (float32 scalars) →
+  sRGB ``(S, W, 3)``: its ab scaled as ``ops.colour.adjust_colour`` does, L kept, chroma fitted into the gamut
+  (the web page's colour sliders on an already colorized photo).
 """
 
 from __future__ import annotations
@@ -65,17 +68,26 @@ class FinishAdjusted(Finish):
     adjust = True
 
 
+class Adjust(nn.Module):
+    def forward(self, rgb: torch.Tensor, saturation: torch.Tensor, vibrance: torch.Tensor) -> torch.Tensor:
+        lab_img = lab.rgb_to_lab(rgb.permute(2, 0, 1)[None])
+        L, ab = lab_img[:, :1], lab_img[:, 1:]
+        ab = ab * chroma_gain(lab.chroma(ab), saturation, vibrance)
+        return lab.lab_to_rgb_in_gamut(L, ab, channels_last=True)[0]
+
+
 def _examples() -> dict[str, tuple]:
     L = torch.rand(24, 40) * 100
     coef = torch.randn(1, 4, 12, 20)
     rows = (L, coef, torch.tensor(4), torch.tensor(60))
     return {"lightness": (torch.rand(24, 40, 3),),
             "coefficients": (torch.randn(1, 2, 12, 20), torch.rand(1, 1, 12, 20)),
-            "finish": rows, "finish_adjusted": (*rows, torch.tensor(1.2), torch.tensor(0.3))}
+            "finish": rows, "finish_adjusted": (*rows, torch.tensor(1.2), torch.tensor(0.3)),
+            "adjust": (torch.rand(24, 40, 3), torch.tensor(1.2), torch.tensor(0.3))}
 
 
 MODULES = {"lightness": Lightness, "coefficients": Coefficients, "finish": Finish,
-           "finish_adjusted": FinishAdjusted}
+           "finish_adjusted": FinishAdjusted, "adjust": Adjust}
 _IO = {  # input names, output names, dynamic axes
     "lightness": (["rgb"], ["L"], {"rgb": {0: "rows", 1: "width"}, "L": {0: "rows", 1: "width"}}),
     "coefficients": (["ab", "L_low"], ["coef"], {"ab": {2: "h", 3: "w"}, "L_low": {2: "h", 3: "w"},
@@ -84,6 +96,8 @@ _IO = {  # input names, output names, dynamic axes
                {"L": {0: "rows", 1: "width"}, "coef": {2: "h", 3: "w"}, "rgb": {0: "rows", 1: "width"}}),
 }
 _IO["finish_adjusted"] = (_IO["finish"][0] + ["saturation", "vibrance"], *_IO["finish"][1:])
+_IO["adjust"] = (["rgb", "saturation", "vibrance"], ["out"], {"rgb": {0: "rows", 1: "width"},
+                                                             "out": {0: "rows", 1: "width"}})
 
 
 def export_steps(dest: str | Path = GRAPH_DIR) -> list[Path]:
@@ -126,5 +140,9 @@ class TorchSteps:
         if saturation == 1.0 and vibrance == 0.0:
             return self._run("finish", L, coef, np.int64(y0), np.int64(height))
         return self._run("finish_adjusted", L, coef, np.int64(y0), np.int64(height), np.float32(saturation),
+                         np.float32(vibrance))
+
+    def adjust(self, rgb: np.ndarray, saturation: float, vibrance: float) -> np.ndarray:
+        return self._run("adjust", np.ascontiguousarray(rgb, np.float32), np.float32(saturation),
                          np.float32(vibrance))
 

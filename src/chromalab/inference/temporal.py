@@ -11,6 +11,8 @@ left the frame, falling off with the lightness mismatch between the frame and th
 The blend is convex, and its chroma is set to the same blend of the two chromas, so disagreeing hues do not
 average towards grey (the washed-out look of plain temporal averaging). A scene cut (L histograms differ a
 lot) resets the state, so colour never leaks from one shot into the next.
+
+NumPy and OpenCV only (``chromalab.ops.flownp``), so videos colorize without torch.
 """
 
 from __future__ import annotations
@@ -20,12 +22,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from chromalab.core import lab
-from chromalab.ops.flow import backward_warp, occlusion_mask
-from chromalab.ops.histogram import channel_histograms, js_divergence
+from chromalab.core import labnp
+from chromalab.inference.pipeline import area_downsample
+from chromalab.ops.flownp import backward_warp, histogram, js_divergence, occlusion_mask
 
 log = logging.getLogger(__name__)
 
@@ -48,40 +48,41 @@ def dis_flow(target: np.ndarray, source: np.ndarray, preset: int = cv2.DISOPTICA
     return dis.calc(target, source, None)
 
 
-def flow_tensor(flow: np.ndarray) -> torch.Tensor:
-    """``(H, W, 2)`` numpy flow → ``(1, 2, H, W)`` tensor."""
-    return torch.from_numpy(np.ascontiguousarray(flow)).permute(2, 0, 1)[None].float()
+def l_to_u8(L: np.ndarray) -> np.ndarray:
+    """L ``(H, W)`` in [0, 100] → ``(H, W)`` uint8 for OpenCV."""
+    return (np.clip(L, 0, 100).astype(np.float32) * np.float32(2.55) + np.float32(0.5)).astype(np.uint8)
 
 
-def l_to_u8(L: torch.Tensor) -> np.ndarray:
-    """``(1, 1, H, W)`` L in [0, 100] → ``(H, W)`` uint8 for OpenCV."""
-    return (L[0, 0].clamp(0, 100) * 2.55 + 0.5).to(torch.uint8).numpy()
+def is_scene_cut(L_prev: np.ndarray, L: np.ndarray, threshold: float) -> bool:
+    """True when the lightness histograms (64 bins) of two frames ``(..., h, w)`` in [0, 100] differ by more
+    than ``threshold`` (Jensen–Shannon divergence)."""
+    p = histogram(np.asarray(L_prev, np.float32) / np.float32(labnp.L_MAX), bins=64)
+    q = histogram(np.asarray(L, np.float32) / np.float32(labnp.L_MAX), bins=64)
+    return float(js_divergence(p, q)) > threshold
 
 
-def is_scene_cut(L_prev: torch.Tensor, L: torch.Tensor, threshold: float) -> bool:
-    """True when the lightness histograms of two frames ``(1, 1, h, w)`` differ by more than ``threshold``."""
-    p = channel_histograms(L_prev[0] / lab.L_MAX, bins=64)
-    q = channel_histograms(L[0] / lab.L_MAX, bins=64)
-    return float(js_divergence(p, q).mean()) > threshold
+def chroma(ab: np.ndarray) -> np.ndarray:
+    """``sqrt(a² + b²)`` ``(1, H, W)`` of ab ``(2, H, W)``."""
+    return np.sqrt((ab * ab).sum(0, keepdims=True))
 
 
-def blend_chroma_preserving(warped: torch.Tensor, current: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def blend_chroma_preserving(warped: np.ndarray, current: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``weight·warped + (1 − weight)·current``, rescaled so its chroma is the same blend of the two chromas.
 
     Args:
-        warped, current: ab ``(B, 2, H, W)`` in Lab units.
-        weight: ``(B, 1, H, W)`` in [0, 1].
+        warped, current: ab ``(2, H, W)`` float32 in Lab units.
+        weight: ``(H, W)`` in [0, 1].
     Returns:
-        ab ``(B, 2, H, W)``.
+        ab ``(2, H, W)``.
     """
     mixed = weight * warped + (1 - weight) * current
-    want = weight * lab.chroma(warped) + (1 - weight) * lab.chroma(current)
-    have = lab.chroma(mixed)
-    return mixed * (want / have.clamp_min(1e-3)).clamp(max=4.0)
+    want = weight * chroma(warped) + (1 - weight) * chroma(current)
+    return mixed * np.minimum(want / np.maximum(chroma(mixed), np.float32(1e-3)), np.float32(4.0))
 
 
 class TemporalBlender:
-    """Recurrent state over a frame sequence at working size; feed frames in order with ``step``."""
+    """Recurrent state over a frame sequence at working size; feed frames in order with ``step`` (it is the
+    ``ab_hook`` of ``chromalab.inference.pipeline.colorize_lightness_batch``)."""
 
     def __init__(self, settings: TemporalSettings | None = None):
         self.settings = settings or TemporalSettings()
@@ -89,29 +90,32 @@ class TemporalBlender:
         self.reset()
 
     def reset(self) -> None:
-        self.prev_L: torch.Tensor | None = None
-        self.prev_ab: torch.Tensor | None = None
+        self.prev_L: np.ndarray | None = None
+        self.prev_ab: np.ndarray | None = None
         self.cuts = 0
 
-    def _flow_pair(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Flows current→previous and previous→current at the size of ``L``, computed on smaller frames."""
-        h, w = L.shape[-2:]
+    def _flow_pair(self, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flows ``(2, h, w)`` current→previous and previous→current at the size of ``L`` ``(h, w)``,
+        computed on frames whose longer side is at most ``flow_size``."""
+        h, w = L.shape
         s = min(1.0, self.settings.flow_size / max(h, w))
         size = (max(8, round(h * s)), max(8, round(w * s)))
-        cur = F.interpolate(L, size=size, mode="area") if s < 1 else L
-        prev = F.interpolate(self.prev_L, size=size, mode="area") if s < 1 else self.prev_L
+        cur = area_downsample(L, size) if s < 1 else L
+        prev = area_downsample(self.prev_L, size) if s < 1 else self.prev_L
         a, b = l_to_u8(cur), l_to_u8(prev)
-        fw = flow_tensor(self.dis.calc(a, b, None))
-        bw = flow_tensor(self.dis.calc(b, a, None))
-        if s < 1:
-            scale = torch.tensor([w / size[1], h / size[0]]).view(1, 2, 1, 1)
-            fw = F.interpolate(fw, size=(h, w), mode="bilinear", align_corners=False) * scale
-            bw = F.interpolate(bw, size=(h, w), mode="bilinear", align_corners=False) * scale
-        return fw, bw
+        fw, bw = self.dis.calc(a, b, None), self.dis.calc(b, a, None)
+        if s < 1:  # bilinear, half-pixel centres (torch's align_corners=False), displacements rescaled
+            scale = np.array([w / size[1], h / size[0]], np.float32)
+            fw = cv2.resize(fw, (w, h), interpolation=cv2.INTER_LINEAR) * scale
+            bw = cv2.resize(bw, (w, h), interpolation=cv2.INTER_LINEAR) * scale
+        return np.ascontiguousarray(fw.transpose(2, 0, 1)), np.ascontiguousarray(bw.transpose(2, 0, 1))
 
-    def step(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
-        """One frame: L ``(1, 1, h, w)`` in [0, 100], the model's ab ``(1, 2, h, w)`` → consistent ab."""
+    def step(self, L: np.ndarray, ab: np.ndarray) -> np.ndarray:
+        """One frame: L ``(1, 1, h, w)`` in [0, 100], the model's ab ``(1, 2, h, w)`` (float32) → consistent
+        ab ``(1, 2, h, w)``."""
         st = self.settings
+        L = np.asarray(L, np.float32)[0, 0]
+        ab = np.asarray(ab, np.float32)[0]
         if self.prev_L is not None and (self.prev_L.shape != L.shape or is_scene_cut(self.prev_L, L,
                                                                                       st.cut_threshold)):
             log.debug("scene cut: temporal state reset")
@@ -121,8 +125,8 @@ class TemporalBlender:
             out = ab
         else:
             fw, bw = self._flow_pair(L)
-            warped, _ = backward_warp(torch.cat([self.prev_ab, self.prev_L], 1), fw)
-            conf = occlusion_mask(fw, bw) * torch.exp(-(warped[:, 2:] - L).abs() / st.l_sigma)
-            out = blend_chroma_preserving(warped[:, :2], ab, st.alpha * conf)
+            warped, _ = backward_warp(np.concatenate([self.prev_ab, self.prev_L[None]]), fw)
+            conf = occlusion_mask(fw, bw) * np.exp(-np.abs(warped[2] - L) / np.float32(st.l_sigma))
+            out = blend_chroma_preserving(warped[:2], ab, np.float32(st.alpha) * conf)
         self.prev_L, self.prev_ab = L, out
-        return out
+        return out[None]

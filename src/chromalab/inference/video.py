@@ -6,8 +6,10 @@ output carries the same display matrix) and audio (packets remuxed, not re-encod
 yuv420p). It is written to a temp file beside the destination and renamed at the end, so an error or an
 interrupt (Ctrl-C) never leaves a partial output behind.
 
-Colour comes from ``VideoColorizer``: the model at working size on a batch of frames, optionally made
-temporally consistent (``chromalab.inference.temporal``), then guided-upsampled to full resolution.
+Colour comes from ``VideoColorizer``: every frame goes through the photo pipeline (``inference.pipeline``:
+the network at working size once per batch of frames, optionally made temporally consistent by
+``chromalab.inference.temporal`` between the network and the guided upsampling, the same finish and 8-bit
+rounding as a photo). With a model that has ``model.onnx`` nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -24,13 +26,12 @@ from typing import Any
 
 import av
 import numpy as np
-import torch
 
-from chromalab.core import lab
 from chromalab.core.imageio import make_readable
-from chromalab.inference.colorizer import Colorizer, working_copy
+from chromalab.core.labnp import check_adjustment
+from chromalab.inference import pipeline
+from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.temporal import TemporalBlender, TemporalSettings
-from chromalab.ops.upsample import guided_upsample
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,18 @@ class VideoResult:
 
 
 class VideoColorizer:
-    """Colorizes consecutive frames; keeps the temporal state between ``colorize_batch`` calls."""
+    """Colorizes consecutive frames through ``chromalab.inference.pipeline`` (the photo's steps, the network
+    once per batch); keeps the temporal state between ``colorize_batch`` calls. ``saturation`` / ``vibrance``:
+    as ``Colorizer.colorize``."""
 
     def __init__(self, colorizer: Colorizer, temporal: bool = True, reference: Any = None,
-                 settings: TemporalSettings | None = None):
+                 settings: TemporalSettings | None = None, saturation: float = 1.0, vibrance: float = 0.0):
+        check_adjustment(saturation, vibrance)
         self.colorizer = colorizer
         self.reference = reference
         self.blender = TemporalBlender(settings) if temporal else None
+        self.saturation = saturation
+        self.vibrance = vibrance
 
     @property
     def scene_cuts(self) -> int:
@@ -81,20 +87,16 @@ class VideoColorizer:
         if self.blender:
             self.blender.reset()
 
-    @torch.inference_mode()
     def colorize_batch(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         """Same-size ``(H, W, 3)`` uint8 RGB frames (colour ones are made grey) → colour uint8 frames."""
-        rgb = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float().div_(255)
-        L = lab.grey_l(rgb)
-        L_low = working_copy(L, self.colorizer.work_size)
-        low = L if L_low is None else L_low
-        ab = self.colorizer.predict_ab(low, _batched(self.reference, len(frames)))
-        if self.blender is not None:
-            ab = torch.cat([self.blender.step(low[i:i + 1], ab[i:i + 1]) for i in range(len(frames))])
-        if L_low is not None:
-            ab = guided_upsample(ab, low / lab.L_MAX, L / lab.L_MAX)
-        out = lab.lab_to_rgb_in_gamut(L, ab)
-        return list((out.permute(0, 2, 3, 1).clamp(0, 1) * 255 + 0.5).to(torch.uint8).numpy())
+        col = self.colorizer
+        steps = col.steps
+        ref = _batched(self.reference, len(frames))
+        Ls = [pipeline.image_lightness(f, steps) for f in frames]
+        return pipeline.colorize_lightness_batch(
+            Ls, steps=steps, predict=lambda low: col.predict(low, ref), work_size=col.work_size,
+            saturation=self.saturation, vibrance=self.vibrance, as_uint8=True,
+            ab_hook=self.blender.step if self.blender is not None else None)
 
     def colorize_frames(self, frames: Iterable[np.ndarray], batch: int = 8) -> Iterator[np.ndarray]:
         """Colorize a stream of frames in order, ``batch`` at a time."""
@@ -110,7 +112,7 @@ class VideoColorizer:
 
 def _batched(reference: Any, n: int) -> Any:
     """A prepared reference (tensors with batch 1) repeated for a batch of ``n`` frames."""
-    if isinstance(reference, torch.Tensor):
+    if hasattr(reference, "expand"):  # a torch tensor (reference-guided models run on PyTorch)
         return reference.expand(n, *reference.shape[1:])
     if isinstance(reference, tuple | list):
         return type(reference)(_batched(r, n) for r in reference)
@@ -181,14 +183,17 @@ def _check_complete(src: Path, inp: Any, vin: Any, first: int, last: int, n: int
 def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer, *,
                    temporal: bool = True, crf: int = 18, preset: str = "veryfast", batch: int = 8,
                    reference: Any = None, settings: TemporalSettings | None = None,
-                   progress: Callable[[VideoProgress], None] | None = None) -> VideoResult:
+                   progress: Callable[[VideoProgress], None] | None = None, saturation: float = 1.0,
+                   vibrance: float = 0.0) -> VideoResult:
     """Colorize the video ``src`` into ``dst`` (mp4; an mkv beside it when an audio codec cannot go in mp4).
 
-    ``reference``: what ``colorizer.prepare_reference`` returned, used for every frame. ``progress`` is
+    ``reference``: what ``colorizer.prepare_reference`` returned, used for every frame. ``saturation`` /
+    ``vibrance``: as for a photo (``Colorizer.colorize``). ``progress`` is
     called after each batch. Raises ``VideoError`` (one line) for inputs that cannot be colorized; on any
     error or interrupt the temp file is removed and ``dst`` is untouched.
     """
     src, dst = Path(src), Path(dst)
+    check_adjustment(saturation, vibrance)
     t0 = time.perf_counter()
     inp, vin = _open_input(src)
     notes: list[str] = []
@@ -208,7 +213,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
     os.close(fd)
     out = None
-    vc = VideoColorizer(colorizer, temporal=temporal, reference=reference, settings=settings)
+    vc = VideoColorizer(colorizer, temporal=temporal, reference=reference, settings=settings,
+                        saturation=saturation, vibrance=vibrance)
     try:
         out = av.open(tmp, "w", format=fmt)
         total = vin.frames or None

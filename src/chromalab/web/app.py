@@ -35,14 +35,16 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 
+from chromalab.core.extras import MissingExtra, missing
 from chromalab.core.imageio import ImageError, TooLargeError, encode_png, load_rgb_bytes
 from chromalab.core.labnp import SATURATION_RANGE, VIBRANCE_RANGE, check_adjustment
 from chromalab.core.version import __version__
+from chromalab.inference.colorizer import make_steps
+from chromalab.inference.pipeline import adjust_image
+from chromalab.inference.runtime import ONNX
 from chromalab.inference.settings import MAX_VIVIDNESS
 from chromalab.inference.store import model_for
-from chromalab.ops.colour import adjust_colour
 from chromalab.web.errors import UnexpectedErrors, error_responses, reference_or_422
-from chromalab.web.leaderboard import leaderboard_rows
 from chromalab.web.models import ModelStore, describe, discover_models
 
 STATIC = Path(__file__).parent / "static"
@@ -200,6 +202,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024,
                        path_limits={"/api/colorize-video": settings.max_video_upload_bytes
                                     + 2 * settings.max_upload_bytes + 64 * 1024})  # video + reference photo
+    post_steps = make_steps(ONNX)  # /api/postprocess: the adjust step (ONNX Runtime; torch if no graphs)
     budget = PixelBudget(settings.max_pixels_in_flight)
     app.state.pixel_budget = budget
 
@@ -226,7 +229,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         model = model_for(model, use_ref, store.names())
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
-        colorizer = await pool.run(store.get, model)
+        try:
+            colorizer = await pool.run(store.get, model)
+        except MissingExtra as e:  # e.g. a PyTorch-only model on a server installed without torch
+            raise HTTPException(501, str(e)) from None
         if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
         return colorizer
@@ -258,6 +264,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/api/runs")
     async def runs() -> dict[str, Any]:
+        if missing("train"):  # the run registry comes with training; a server without it has no runs to show
+            return {"columns": [], "rows": [], "baseline": None}
+        from chromalab.web.leaderboard import leaderboard_rows
+
         return leaderboard_rows(settings.runs_dir, settings.db)
 
     @app.post("/api/colorize", responses={**IMAGE_ANSWER, **error_responses(400, 404, 413, 415, 422, 500, 503)})
@@ -289,8 +299,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         data = await read_bytes(image, "image")
         async with hold_pixels(data):
             rgb = await decode(data, "image")
-            return Response(await pool.run(lambda: encode_png(adjust_colour(rgb, saturation, vibrance))),
-                            media_type="image/png")
+            work = lambda: encode_png(adjust_image(rgb, steps=post_steps, saturation=saturation,  # noqa: E731
+                                                   vibrance=vibrance))
+            return Response(await pool.run(work), media_type="image/png")
 
     from chromalab.web.video_api import add_video_routes
 

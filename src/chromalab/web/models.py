@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from chromalab.core import rundir
+from chromalab.core.extras import installed
 from chromalab.core.jsonio import read_json
 from chromalab.inference.colorizer import Colorizer
 from chromalab.inference.load import load_colorizer
 from chromalab.inference.store import installed_models
-from chromalab.models.registry import family_of
 
 
 def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None = None) -> dict[str, Path]:
@@ -33,7 +33,12 @@ def discover_models(runs_dir: Path | None = None, extra: dict[str, Path] | None 
 def describe(path: Path) -> dict[str, Any]:
     meta = read_json(path / rundir.CONFIG)
     t = meta.get("training", {})
-    return {"variant": meta.get("variant"), "family": family_of(meta.get("model", {})),
+    family = None
+    if installed("torch"):  # families are named by the model classes (torch modules); unknown without them
+        from chromalab.models.registry import family_of
+
+        family = family_of(meta.get("model", {}))
+    return {"variant": meta.get("variant"), "family": family,
             "epochs": t.get("epochs_done"), "train_size": t.get("size"), "status": t.get("status")}
 
 
