@@ -60,7 +60,7 @@ def test_writes_a_complete_model_folder_with_its_card(tuned):
     assert "fine-tuned from `default`" in card and "| mine (fine-tuned) |" in card and "| default (before) |" in card
 
 
-def test_the_encoder_stayed_and_the_decoders_moved(tuned):
+def test_the_encoder_and_norm_statistics_stayed_and_the_decoders_moved(tuned):
     from chromalab.models.io import load_model
 
     out, _ = tuned
@@ -69,6 +69,9 @@ def test_the_encoder_stayed_and_the_decoders_moved(tuned):
     dec = [k for k in src if k.startswith("decoders.") and k.endswith("weight")]
     assert enc and all(np.allclose(src[k], tuned_net[k], atol=1e-3) for k in enc)  # fp16 source, fp32 copy
     assert any(not np.allclose(src[k], tuned_net[k], atol=1e-4) for k in dec)
+    stats = [k for k in src if k.endswith(("running_mean", "running_var"))]  # batch norm keeps the source's
+    assert any(k.startswith("decoders.") for k in stats)
+    assert all(np.allclose(src[k], tuned_net[k], rtol=1e-3, atol=1e-3) for k in stats)
 
 
 def test_colorize_uses_it_on_onnx_runtime_without_torch(tuned, tmp_path):

@@ -243,3 +243,16 @@ class EpochLog(L.Callback):
         log.info("epoch %d/%d: train loss %s, %s %.4f (best %.4f), %.0f s", trainer.current_epoch + 1,
                  trainer.max_epochs, "-" if loss is None else f"{float(loss):.4f}", self.monitor, val, self.best,
                  time.monotonic() - self.t0)
+
+
+class FreezeNorm(L.Callback):
+    """Keeps every batch-norm layer of ``net`` in eval mode while its weights train: normalised by the
+    statistics it was trained with, not by those of each batch (nor updating them). For fine-tuning on a few
+    dozen photos of one kind: a batch of one scene has far narrower statistics than the data the model learnt
+    on, and normalising by them made held-out MAE worse at every step (docs/finetune.md)."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        # Lightning puts the module back in training mode around validation; set it again before every step
+        for m in pl_module.net.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.eval()
