@@ -195,7 +195,8 @@ def write_card(out: Path, meta: dict[str, Any], report: dict[str, Any]) -> Path:
         f"- **Data**: {ft['photos']} colour photos, {t.get('train_images')} trained on, {held} held out "
         f"({ft['held_out_rule']}); {ft['grey_skipped']} grey and {ft['unreadable']} unreadable files skipped; "
         f"photo set {t.get('data_fingerprint')}",
-        f"- **Training**: encoder frozen, decoders trained; AdamW lr {r.get('lr')}, {r.get('size')} px crops "
+        "- **Training**: encoder frozen, decoders trained with batch-norm statistics kept; "
+        f"AdamW lr {r.get('lr')}, {r.get('size')} px crops "
         f"(scale jitter, mirror), batch {t.get('batch')}; {t.get('epochs_done')} of {t.get('epochs')} epochs"
         + (" (stopped early or by the time limit)" if stopped else "")
         + f", best epoch {t.get('best_epoch')}, {t.get('wall_seconds', 0) / 60:.1f} min on {t.get('device')}"
