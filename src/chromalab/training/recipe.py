@@ -186,8 +186,9 @@ I15_CANDIDATES: dict[str, TrainRecipe] = {
 # encoder stays frozen, only the decoders (and their global-feature projections) learn, at a lower rate than
 # from scratch and without weight decay pulling them away from where they start; every batch-norm layer keeps
 # the source's statistics (`finetune` adds the `FreezeNorm` callback: one scene's batch statistics made
-# held-out MAE worse at every step); held-out photos stop it early (`runs.finetune.PATIENCE`). Measured on
-# the fine-tune's own held-out frames of the video benchmark (docs/finetune.md).
+# held-out MAE worse at every step); held-out photos stop it early (`runs.finetune.PATIENCE`). The frozen
+# norms were measured on the video benchmark's held-out frames (docs/finetune.md); the rate was only compared
+# with 5e-4, once, before the norms were frozen.
 FINETUNE_DEFAULT = TrainRecipe(
     lr=2e-4, betas=(0.9, 0.99), weight_decay=0.0, l1_weight=1.0, frozen_encoder_epochs=ALWAYS, size=128,
     batch=16, epochs=40, precision="bf16-mixed")
