@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--size", type=int, default=256, help="Evaluation: shorter side of the photos.")
     ap.add_argument("--grid", type=Path, default=None, help="Write the unseen photos' grid (JPEG) here.")
+    ap.add_argument("--tag", default="", help="Suffix of the results file name.")
     ap.add_argument("--keep", type=Path, default=None, help="Keep the fine-tuned run folder here.")
     args = ap.parse_args()
     from chromalab.data.folder import ImageFolder
@@ -179,6 +180,7 @@ def main() -> None:
         print(f"{k:34}" + "".join(f"{r.get(c, float('nan')):>14.4g}" for c in cols))
     RESULTS.mkdir(exist_ok=True)
     tag = "" if args.lr is None and args.batch is None else f"-lr{recipe.lr:g}-b{recipe.batch}"
+    tag += f"-{args.tag}" if args.tag else ""
     out = RESULTS / f"finetune-{Path(args.kind).stem}{tag}.json"
     out.write_text(json.dumps({
         "kind": list(WALLPAPERS) if args.kind == "wallpapers" else args.kind, "tune_photos": [p.name for p in tune],
