@@ -31,3 +31,32 @@ def test_folds_do_not_follow_the_split():
 def test_fewer_than_two_folds_raises():
     with pytest.raises(ValueError, match="at least 2"):
         fold_of(digests(1)[0], 1)
+
+
+def test_held_out_is_the_splits_val_and_test_when_they_hold_enough():
+    from chromalab.data.splits import held_out
+
+    ds = digests(40)
+    held, rule = held_out(ds)
+    assert rule == "val+test" and held == {d for d in ds if split_of(d) != "train"}
+
+
+def test_held_out_falls_back_to_a_hash_fold_for_a_folder_of_one_split():
+    """A folder whose photos are all in the train split (a few dozen, or one split of a bigger set)."""
+    from chromalab.data.splits import held_out
+
+    ds = [d for d in digests(200) if split_of(d) == "train"][:30]
+    held, rule = held_out(ds)
+    assert rule.startswith("fold") and 2 <= len(held) < len(ds) and held <= set(ds)
+    assert held_out(list(reversed(ds))) == (held, rule)  # a function of the set of hashes, not their order
+
+
+def test_held_out_keeps_photos_to_train_on_and_holds_none_of_a_handful():
+    from chromalab.data.splits import held_out
+
+    for n in range(1, 12):
+        for ds in (digests(n), [d for d in digests(300) if split_of(d) != "train"][:n]):
+            held, rule = held_out(ds)
+            assert len(set(ds) - held) >= 1, (n, rule)
+            assert (rule == "none") == (not held)
+    assert held_out(digests(3)) == (set(), "none")

@@ -5,6 +5,7 @@ from chromalab.cli import (  # noqa: F401
     data_cmd,
     evaluate_cmd,
     export_cmd,
+    finetune_cmd,
     models_cmd,
     reference_cmd,
     report_cmd,

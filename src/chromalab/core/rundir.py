@@ -19,6 +19,7 @@ ONNX = "model.onnx"               # the same network for ONNX Runtime (model fol
 LAST_WEIGHTS = "last.safetensors"
 HISTORY = "history.json"          # metrics per epoch
 EVALUATION = "evaluation.json"    # test-split metrics written by evaluate / sweep
+MODEL_CARD = "MODEL_CARD.md"      # what a model is, from what and on what data, its numbers (shipped, fine-tuned)
 IMAGES = "images"                 # images/epoch_NNN.png (grey | predicted | truth)
 CHECKPOINTS = "checkpoints"       # Lightning checkpoints, for resuming only
 LAST_CHECKPOINT = "last.ckpt"

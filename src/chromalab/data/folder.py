@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -84,11 +85,14 @@ class ImageFolder(Dataset):
     Training items are random crops (scale jitter) with horizontal flips; other splits are centre crops.
     Photos whose mean chroma is under ``lab.GREY_CHROMA`` are skipped and counted in ``index.skipped_grey``;
     unreadable files are counted in ``index.skipped_bad``. Decoded photos are cached in memory,
-    downscaled so the shorter side is ``cache_short`` (default ``2 * size``).
+    downscaled so the shorter side is ``cache_short`` (default ``2 * size``). ``keep``: a test of the content
+    hash that chooses the photos instead of ``split`` (which then only names them and sets ``augment``), e.g.
+    a fine-tune's held-out photos (``data.splits.held_out``).
     """
 
     def __init__(self, root: str | os.PathLike, split: SplitName = "train", size: int = 128,
-                 augment: bool | None = None, cache_short: int | None = None):
+                 augment: bool | None = None, cache_short: int | None = None,
+                 keep: Callable[[str], bool] | None = None):
         self.root = Path(root)
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: not a folder of photos")
@@ -101,7 +105,8 @@ class ImageFolder(Dataset):
         errors: list[str] = []
         for path in iter_image_files([self.root], errors):
             digest = file_hash(path)
-            if split != "all" and split_of(digest) != split:
+            chosen = keep(digest) if keep is not None else split in ("all", split_of(digest))
+            if not chosen:
                 continue
             try:
                 rgb = load_rgb(path)

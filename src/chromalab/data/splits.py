@@ -37,3 +37,29 @@ def fold_of(digest: str, folds: int) -> int:
     if folds < 2:
         raise ValueError(f"folds must be at least 2; got {folds}")
     return int(digest[8:16], 16) % folds
+
+
+HELD_OUT_MIN = 2  # fewer held-out photos than this in the split's val ∪ test: hold out a hash fold instead
+HELD_OUT_FOLDS = 5  # the fallback holds out fold 0 of 5 (`fold_of`): about a fifth of the photos
+
+
+def held_out(digests: list[str], min_held: int = HELD_OUT_MIN) -> tuple[set[str], str]:
+    """Which photos (by content hash) a fine-tune keeps aside to stop early and to measure on, and the rule used.
+
+    The split's val ∪ test (``split_of``, about a fifth), so a user's photos keep the split they have
+    everywhere else. A few dozen photos can leave fewer than ``min_held`` there (or none, for a folder that
+    is itself one split of a bigger set): then fold 0 of ``HELD_OUT_FOLDS`` (``fold_of``, an independent
+    digit range of the same hash), if that leaves photos to train on both sides; with fewer than
+    ``2 * min_held`` photos nothing is held out (the rule says ``"none"``)."""
+    unique = sorted(set(digests))
+    by_split = {d for d in unique if split_of(d) != "train"}
+    if len(by_split) >= min_held and len(unique) - len(by_split) >= 1:
+        return by_split, "val+test"
+    if len(unique) >= 2 * min_held:
+        by_fold = {d for d in unique if fold_of(d, HELD_OUT_FOLDS) == 0}
+        if min_held <= len(by_fold) < len(unique):
+            return by_fold, f"fold 0 of {HELD_OUT_FOLDS}"
+        # a fold that came out too small or too big for so few photos: the first hashes in fold order
+        ordered = sorted(unique, key=lambda d: (fold_of(d, HELD_OUT_FOLDS), d))
+        return set(ordered[:max(min_held, len(unique) // HELD_OUT_FOLDS)]), f"fold order, {HELD_OUT_FOLDS} folds"
+    return set(), "none"

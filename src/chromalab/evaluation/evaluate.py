@@ -32,13 +32,14 @@ def no_colour(rgb: np.ndarray) -> np.ndarray:
 
 
 def evaluate_fn(fn: Callable[[np.ndarray], np.ndarray], photos: ImageFolder, name: str,
-                progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Metrics of ``fn`` (``(H, W, 3)`` RGB → colorized RGB; it sees only the grey version) on ``photos``."""
+                progress: ProgressFn | None = None, semantic: bool = True) -> dict[str, Any]:
+    """Metrics of ``fn`` (``(H, W, 3)`` RGB → colorized RGB; it sees only the grey version) on ``photos``
+    (``semantic=False``: without the classifier agreement, which costs more than the rest on a CPU)."""
     rows = []
     for i in track(range(len(photos)), name, progress):
         truth = lab.tensor_to_image(photos.photo(i)).clip(0, 1)
         pred = fn(no_colour(truth)).clip(0, 1)
-        rows.append({"file": str(photos.index.files[i].resolve()), **all_metrics(pred, truth)})
+        rows.append({"file": str(photos.index.files[i].resolve()), **all_metrics(pred, truth, semantic)})
     return {"name": name, "images": rows, "summary": summarize(rows)}
 
 

@@ -7,6 +7,7 @@ After every validation: ``last.safetensors`` always, ``model.safetensors`` when 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
@@ -23,6 +24,8 @@ from chromalab.core import rundir
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.models.io import save_weights
+
+log = logging.getLogger(__name__)
 
 
 def grid_image(samples: list[torch.Tensor]) -> np.ndarray:
@@ -209,3 +212,47 @@ class FreezeEncoder(BaseFinetuning):
         super().on_train_epoch_start(trainer, pl_module)
         # Lightning puts the whole model in training mode each epoch; a frozen encoder keeps its statistics
         pl_module.net.encoder.train(not self.recipe.encoder_frozen(trainer.current_epoch))
+
+
+class EpochLog(L.Callback):
+    """One log line per finished epoch (epoch, training loss, the monitored validation metric, the best so far,
+    wall time): what a log file shows of a run where a terminal shows a progress bar."""
+
+    def __init__(self, monitor: str = "val/mae"):
+        self.monitor = monitor
+        self.best = math.inf
+        self.t0 = time.monotonic()
+
+    def on_fit_start(self, trainer, pl_module):
+        self.t0 = time.monotonic()
+
+    def state_dict(self) -> dict[str, Any]:  # a resumed run's "best" counts the epochs before the checkpoint
+        return {"best": self.best}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.best = float(state_dict.get("best", math.inf))
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        if not trainer.is_global_zero:
+            return
+        m = trainer.callback_metrics
+        loss, val = m.get("train/loss_epoch"), m.get(self.monitor)
+        val = float(val) if val is not None else math.nan
+        if val < self.best:
+            self.best = val
+        log.info("epoch %d/%d: train loss %s, %s %.4f (best %.4f), %.0f s", trainer.current_epoch + 1,
+                 trainer.max_epochs, "-" if loss is None else f"{float(loss):.4f}", self.monitor, val, self.best,
+                 time.monotonic() - self.t0)
+
+
+class FreezeNorm(L.Callback):
+    """Keeps every batch-norm layer of ``net`` in eval mode while its weights train: normalised by the
+    statistics it was trained with, not by those of each batch (nor updating them). For fine-tuning on a few
+    dozen photos of one kind: a batch of one scene has far narrower statistics than the data the model learnt
+    on, and normalising by them made held-out MAE worse at every step (docs/finetune.md)."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        # Lightning puts the module back in training mode around validation; set it again before every step
+        for m in pl_module.net.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.eval()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import platform
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +55,21 @@ MODULES: dict[str, type[ColorizationModule]] = {  # model family → its Lightni
 }
 
 
-def colour_photos(data: str | os.PathLike, size: int, config: Any, seed: int = 0
-                  ) -> tuple[Any, Any, Any, dict[str, Any]]:
+def colour_photos(data: str | os.PathLike, size: int, config: Any, seed: int = 0,
+                  held_out: Collection[str] | None = None) -> tuple[Any, Any, Any, dict[str, Any]]:
     """Colorizers learn from colour photos: (L, ab) crops of the train split; the val split validates. A dataset
-    built with ``chromalab data build --shards N`` streams its tar shards instead."""
-    if uses_shards(data):
+    built with ``chromalab data build --shards N`` streams its tar shards instead. ``held_out``: content
+    hashes that validate instead of the val split, every other photo trains (a fine-tune's split)."""
+    if held_out is not None:
+        if uses_shards(data):
+            raise ValueError(f"{data}: held-out photos by hash need a folder of photos, not shards")
+        train_set = ImageFolder(data, "train", size=size, keep=lambda d: d not in held_out)
+        val_set = ImageFolder(data, "val", size=size, keep=lambda d: d in held_out)
+        if len(val_set) == 0:
+            val_set = ImageFolder(data, "train", size=size, augment=False, keep=lambda d: d not in held_out)
+        facts = {"data_fingerprint": train_set.index.fingerprint(), "val_fingerprint": val_set.index.fingerprint(),
+                 "skipped_grey": len(train_set.index.skipped_grey), "skipped_bad": len(train_set.index.skipped_bad)}
+    elif uses_shards(data):
         train_set = ShardDataset(data, "train", size=size, seed=seed)
         has_val = any(Path(data, "shards").glob("val-*.tar"))
         val_set = ShardDataset(data, "val" if has_val else "train", size=size, shuffle=False)
@@ -148,7 +160,8 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
           devices: Any = "auto", strategy: str = "auto", precision: str | None = None, num_workers: int = 0,
           progress: bool = True, callbacks: list[L.Callback] | None = None,
           limit_train_batches: int | float | None = None, extra: dict[str, Any] | None = None,
-          deterministic: bool = False, checkpoint_minutes: float | None = 10.0, num_nodes: int = 1) -> Path:
+          deterministic: bool = False, checkpoint_minutes: float | None = 10.0, num_nodes: int = 1,
+          held_out: Collection[str] | None = None) -> Path:
     """Train ``variant`` (or the recipe's) on the train split of ``data``; validate on its val split every epoch.
 
     ``data``: a folder of photos, or a dataset built with shards (``DATASET/shards/``), streamed from them.
@@ -165,7 +178,8 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     ``checkpoint_minutes`` within one. ``resume``: continue from that checkpoint at the epoch and step it holds
     (optimiser, scheduler, RNG and data order restored); raises ``FileNotFoundError`` when the folder holds none.
     ``deterministic``: deterministic algorithms only (two runs with one seed give the same weights; slower, and some
-    CUDA ops refuse). Returns ``out``.
+    CUDA ops refuse). ``held_out``: content hashes of the photos that validate (all others
+    train) instead of the content-hash split (colour photos only; give it again on resume). Returns ``out``.
     """
     out = Path(out)
     cfg_path = out / CONFIG_NAME
@@ -197,7 +211,12 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         raise ValueError("a folder of photos is needed (data)")
     L.seed_everything(seed, workers=True, verbose=False)  # workers=True: each loader worker seeded from it
     size, batch = rec.size, rec.batch
-    train_set, val_set, config, facts = DATASETS.get(config.family, colour_photos)(data, size, config, seed)
+    make_data = DATASETS.get(config.family, colour_photos)
+    if held_out is not None:
+        if make_data is not colour_photos:
+            raise ValueError(f"held-out photos by hash are for colorizers, not the {config.family} family")
+        make_data = functools.partial(colour_photos, held_out=frozenset(held_out))
+    train_set, val_set, config, facts = make_data(data, size, config, seed)
     shards = isinstance(train_set, ShardDataset)
     precision = rec.precision or default_precision(accelerator)
     device = "cuda" if (accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()) else "cpu"
