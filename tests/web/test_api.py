@@ -4,6 +4,7 @@ import io
 import threading
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -188,9 +189,18 @@ def test_pixel_budget_bounds_pixels_in_flight():
     assert peak <= 100 and sorted(order) == ["a", "b", "c", "huge"]
 
 
-def test_docs_page_works_offline(client):
-    page = client.get("/docs")
+@pytest.mark.parametrize("path, script", [("/docs", "/static/docs/swagger-ui-bundle.js"),
+                                          ("/redoc", "/static/docs/redoc.standalone.js")])
+def test_docs_pages_work_offline(client, path, script):
+    page = client.get(path)
     assert page.status_code == 200 and "http" not in page.text.replace(client.base_url.host, "")
-    assert "/docs-assets/swagger-ui-bundle.js" in page.text
-    js = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script in page.text and "worker-src" in page.headers["content-security-policy"]
+    js = client.get(script)
     assert js.status_code == 200 and len(js.content) > 100_000
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")  # what the vendored Swagger UI 5 reads
+
+
+def test_favicon(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(icon.content)).size == (32, 32)
