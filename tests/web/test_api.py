@@ -63,6 +63,8 @@ def test_error_paths(client, grey_png):
     res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", grey_png)},
                       data={"model": "reference"})
     assert res.status_code == 422 and "grey" in res.json()["detail"]  # a grey reference has no colour to give
+    res = client.post("/api/colorize", files={"image": ("p.png", grey_png)}, data={"model": "reference"})
+    assert res.status_code == 422 and "send a colour photo as reference" in res.json()["detail"]
     assert client.post("/api/colorize", data={"model": "tiny"}).status_code == 422  # no image at all
 
 

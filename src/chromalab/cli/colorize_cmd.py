@@ -69,6 +69,7 @@ def colorize_command(
     not an image, or failed; bad files get one line each and the rest go on (exit 1 if any failed).
     """
     from chromalab.cli.video_cmd import colorize_videos, split_videos
+    from chromalab.core.extras import require
     from chromalab.core.imageio import ImageError
     from chromalab.inference.batch import (
         COLORIZED,
@@ -107,6 +108,8 @@ def colorize_command(
         fail("no files to colorize")
     if reference and model == DEFAULT_MODEL:
         model = REFERENCE_MODEL
+    if reference:
+        require("torch", "reference-guided colorizing (--reference)")
     try:
         colorizer = load_colorizer(model, work_size=work_size, runtime=runtime, vividness=vividness)
     except (FileNotFoundError, KeyError, ValueError) as e:
@@ -114,6 +117,8 @@ def colorize_command(
     max_pixels = int(max_megapixels * 1e6)
     settings = BatchSettings(overwrite=overwrite, first_frame=first_frame, max_pixels=max_pixels,
                              saturation=saturation, vibrance=vibrance, quality=quality)
+    if colorizer.takes_reference and not reference:  # without one it only guesses (washed-out colour)
+        fail(f"model {model!r} is reference-guided: give a colour photo to take colours from with --reference PHOTO")
     if reference:
         if not colorizer.takes_reference:
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")

@@ -93,7 +93,15 @@ class ProgressView:
 
 def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tuple[str, Any]], *,
                     temporal: bool, crf: int) -> tuple[int, int]:
-    """Colorize every video job (one output per reference); returns (done, failed). Ctrl-C stops cleanly."""
+    """Colorize every video job (one output per reference); returns (done, failed). Ctrl-C stops cleanly.
+    Without the video extra every video fails with one line naming it (the photos of the batch are done)."""
+    from chromalab.core.extras import MissingExtra, require
+
+    try:
+        require("video", "colorizing videos")
+    except MissingExtra as e:
+        typer.echo(f"error: {len(jobs)} video(s) not colorized: {e}", err=True)
+        return 0, len(jobs)
     from chromalab.inference.video import VideoError, colorize_video
 
     prepared = [(tag, colorizer.prepare_reference(ref) if ref is not None else None) for tag, ref in refs]

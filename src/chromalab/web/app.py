@@ -232,7 +232,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     async def colorizer_for(model: str, use_ref: bool):
         """The shared colorizer a request names (404 if unknown); with a reference photo the default becomes the
-        shipped reference-guided model, and a model that takes no reference is a 422."""
+        shipped reference-guided model; a reference to a model that takes none, or none to one that needs it, is
+        a 422."""
         if use_ref and model == DEFAULT_MODEL and REFERENCE_MODEL in store.names():
             model = REFERENCE_MODEL
         if model not in store.names():
@@ -240,6 +241,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         colorizer = await pool.run(store.get, model)
         if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        if colorizer.takes_reference and not use_ref:  # without one it only guesses (washed-out colour)
+            raise HTTPException(422, f"model {model!r} is reference-guided: send a colour photo as reference")
         return colorizer
 
     async def read_image(upload: UploadFile, label: str):

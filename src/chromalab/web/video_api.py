@@ -18,9 +18,9 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from chromalab.core.extras import MissingExtra, require
 from chromalab.core.media import VIDEO_SUFFIXES
 from chromalab.inference.store import DEFAULT_MODEL
-from chromalab.inference.video import VideoError, colorize_video, probe_video
 from chromalab.web.errors import error_responses, reference_or_422
 
 CHUNK = 1024 * 1024
@@ -40,12 +40,18 @@ async def save_upload(upload: UploadFile, dst: Path, limit: int) -> int:
 
 def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
     @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
-                                               **error_responses(400, 404, 413, 415, 422, 503)})
+                                               **error_responses(400, 404, 413, 415, 422, 501, 503)})
     async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
                                       temporal: bool = Form(True), crf: int = Form(20),
                                       reference: UploadFile | None = File(None)):
         if not 0 <= crf <= 51:
             raise HTTPException(422, "crf must be in [0, 51]")
+        try:
+            require("video", "colorizing videos")
+        except MissingExtra as e:  # the server runs without the video extra; photos still work
+            raise HTTPException(501, str(e)) from None
+        from chromalab.inference.video import VideoError, colorize_video, probe_video
+
         use_ref = reference is not None and bool(reference.filename)
         colorizer = await colorizer_for(model, use_ref)
         ref_rgb = reference_or_422(await read_image(reference, "reference")) if use_ref else None
