@@ -7,6 +7,7 @@ After every validation: ``last.safetensors`` always, ``model.safetensors`` when 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
@@ -23,6 +24,8 @@ from chromalab.core import rundir
 from chromalab.core.imageio import save_rgb
 from chromalab.core.jsonio import read_json, write_json
 from chromalab.models.io import save_weights
+
+log = logging.getLogger(__name__)
 
 
 def grid_image(samples: list[torch.Tensor]) -> np.ndarray:
@@ -113,6 +116,31 @@ class RunFolderCallback(L.Callback):
             self._update_config(status=status, wall_seconds=self._wall())
 
 
+class EpochLine(L.Callback):
+    """One plain log line per finished epoch (``epoch 3/120: train loss 0.0712, val MAE 0.0654, 12.3 s``) from
+    the row ``RunFolderCallback`` (which must come first) just wrote: for logs and CI, where no bar is drawn."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+        self.t0 = time.time()
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.t0 = time.time()
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        if not trainer.is_global_zero:
+            return
+        path = self.run_dir / rundir.HISTORY
+        row = read_json(path)["epochs"][-1] if path.is_file() else {}
+        parts = [f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}"]
+        loss = row.get("train/loss_epoch", row.get("train/loss"))
+        if loss is not None:
+            parts.append(f"train loss {loss:.4f}")
+        if "val/mae" in row:
+            parts.append(f"val MAE {row['val/mae']:.4f}")
+        log.info("%s: %s, %.1f s", parts[0], ", ".join(parts[1:]) or "no metrics", time.time() - self.t0)
+
+
 def rng_state() -> dict[str, Any]:
     """The global RNG states, in types a ``weights_only`` checkpoint load accepts (no numpy arrays)."""
     name, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -158,7 +186,7 @@ class DurableCheckpoint(L.Callback):
 
     def save(self, trainer: L.Trainer) -> None:
         tmp = self.dirpath / (rundir.LAST_CHECKPOINT + ".tmp")
-        trainer.save_checkpoint(tmp)  # every rank takes part; rank 0 writes
+        trainer.save_checkpoint(tmp, weights_only=False)  # full state for resuming; all ranks call, rank 0 writes
         if trainer.is_global_zero:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
