@@ -87,6 +87,9 @@ def colorize_command(
     from chromalab.inference.load import load_colorizer
     from chromalab.inference.store import DEFAULT_MODEL, REFERENCE_MODEL
 
+    for item in inputs:  # `--overwrite true`: flags take no value, so "true" arrived as an input
+        if item.name.lower() in ("true", "false", "yes", "no") and not item.exists():
+            fail(f"{item}: no such file; flags take no value (write --overwrite, not --overwrite {item})", code=2)
     if format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got {format!r}", code=2)
     check_writable_folder(out)
