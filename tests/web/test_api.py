@@ -114,6 +114,9 @@ def test_leaderboard_reads_evaluations(tiny_run, photo_dir, settings):
         board = client.get("/api/runs").json()
         names = [m["name"] for m in client.get("/api/models").json()]
     assert [r["model"] for r in board["rows"]] == ["r1"] and board["baseline"]["model"] == "no-colour"
+    row, base = board["rows"][0], board["baseline"]
+    assert ("mae" in row["worse"]) == (row["mae"] > base["mae"])  # marked where "no colour" beats it
+    assert ("ssim" in row["worse"]) == (row["ssim"] < base["ssim"]) and "colourfulness" not in row["worse"]
     assert "r1" in names  # trained runs under --runs are offered as models
 
 
