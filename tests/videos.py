@@ -22,8 +22,9 @@ def pattern(h: int, w: int, shift: int = 0, seed: int = 0) -> np.ndarray:
 
 def make_video(path: Path, frames: int = 10, size: tuple[int, int] = (48, 32), fps: int = 12, audio: bool = True,
                pix_fmt: str = "yuv420p", codec: str = "libx264", motion: int = 2, rotation: int = 0,
-               vfr: bool = False, audio_codec: str = "aac") -> Path:
-    """A ``size`` = (width, height) video of a pattern moving ``motion`` px per frame, with an AAC tone."""
+               vfr: bool = False, audio_codec: str = "aac", grey: bool = False) -> Path:
+    """A ``size`` = (width, height) video of a pattern moving ``motion`` px per frame (``grey``: its luminance),
+    with an AAC tone."""
     w, h = size
     with av.open(str(path), "w") as c:
         v = c.add_stream(codec, rate=fps)
@@ -40,7 +41,10 @@ def make_video(path: Path, frames: int = 10, size: tuple[int, int] = (48, 32), f
             a.layout = "mono"
         pts = 0
         for i in range(frames):
-            f = av.VideoFrame.from_ndarray(pattern(h, w, motion * i), format="rgb24")
+            rgb = pattern(h, w, motion * i)
+            if grey:
+                rgb = rgb.mean(2, keepdims=True).round().astype(np.uint8).repeat(3, 2)
+            f = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             f.pts, f.time_base = pts, tb
             pts += 10 if not vfr or i % 2 == 0 else 25
             c.mux(v.encode(f))

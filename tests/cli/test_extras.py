@@ -31,3 +31,4 @@ def test_cli_prints_one_line_and_exits_1(monkeypatch, capsys, argv, extra):
     assert e.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"pip install 'chromalab[{extra}]'" in err[0]
+

@@ -27,3 +27,19 @@ def test_empty_split_is_a_clear_error(tmp_path):
     (tmp_path / "x").mkdir()
     with pytest.raises(ValueError, match="no colour photos"):
         evaluate("unused", tmp_path / "x")
+
+
+def test_warns_of_few_photos_and_of_photos_the_default_trained_on(tmp_path):
+    from PIL import Image
+
+    from tests.conftest import sample_rgb, synthetic_rgb
+
+    Image.fromarray(sample_rgb("astronaut", 128)).save(tmp_path / "astronaut.png")  # the default trained on it
+    Image.fromarray(synthetic_rgb(3)).save(tmp_path / "mine.png")
+    report = compare(["default"], tmp_path, split="all", size=32, write_runs=False)
+    rows = {row["file"].rsplit("/", 1)[1]: row for row in report["results"][0]["images"]}
+    assert rows["astronaut.png"].get("trained_on") and not rows["mine.png"].get("trained_on")
+    warnings = report["warnings"]
+    assert any("only 2 photos" in w for w in warnings)
+    assert any(w.startswith("default trained on 1 of these 2 photos (astronaut.png)") for w in warnings)
+    assert "warning: default trained on" in format_table(report)

@@ -99,6 +99,15 @@ def test_cli_reference_with_plain_model_is_refused(tiny_run, tmp_path):
     assert res.exit_code == 1 and "not reference-guided" in res.output
 
 
+def test_cli_reference_model_without_a_reference_is_refused(tiny_reference_run, tmp_path):
+    photo = tmp_path / "photo.png"
+    Image.fromarray(sample_rgb("astronaut", 48)).convert("L").save(photo)
+    res = runner.invoke(app, ["colorize", str(photo), "--model", str(tiny_reference_run), "--out",
+                              str(tmp_path / "out")])
+    assert res.exit_code == 1 and "--reference PHOTO" in res.output
+    assert not (tmp_path / "out" / "photo_color.png").exists()
+
+
 def test_cli_reference_evaluate_table_and_grid(tiny_reference_run, tmp_path):
     data = tmp_path / "photos"
     data.mkdir()

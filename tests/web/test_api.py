@@ -4,6 +4,7 @@ import io
 import threading
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -62,6 +63,8 @@ def test_error_paths(client, grey_png):
     res = client.post("/api/colorize", files={"image": ("p.png", grey_png), "reference": ("r.png", grey_png)},
                       data={"model": "reference"})
     assert res.status_code == 422 and "grey" in res.json()["detail"]  # a grey reference has no colour to give
+    res = client.post("/api/colorize", files={"image": ("p.png", grey_png)}, data={"model": "reference"})
+    assert res.status_code == 422 and "send a colour photo as reference" in res.json()["detail"]
     assert client.post("/api/colorize", data={"model": "tiny"}).status_code == 422  # no image at all
 
 
@@ -111,6 +114,9 @@ def test_leaderboard_reads_evaluations(tiny_run, photo_dir, settings):
         board = client.get("/api/runs").json()
         names = [m["name"] for m in client.get("/api/models").json()]
     assert [r["model"] for r in board["rows"]] == ["r1"] and board["baseline"]["model"] == "no-colour"
+    row, base = board["rows"][0], board["baseline"]
+    assert ("mae" in row["worse"]) == (row["mae"] > base["mae"])  # marked where "no colour" beats it
+    assert ("ssim" in row["worse"]) == (row["ssim"] < base["ssim"]) and "colourfulness" not in row["worse"]
     assert "r1" in names  # trained runs under --runs are offered as models
 
 
@@ -188,9 +194,18 @@ def test_pixel_budget_bounds_pixels_in_flight():
     assert peak <= 100 and sorted(order) == ["a", "b", "c", "huge"]
 
 
-def test_docs_page_works_offline(client):
-    page = client.get("/docs")
+@pytest.mark.parametrize("path, script", [("/docs", "/static/docs/swagger-ui-bundle.js"),
+                                          ("/redoc", "/static/docs/redoc.standalone.js")])
+def test_docs_pages_work_offline(client, path, script):
+    page = client.get(path)
     assert page.status_code == 200 and "http" not in page.text.replace(client.base_url.host, "")
-    assert "/docs-assets/swagger-ui-bundle.js" in page.text
-    js = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script in page.text and "worker-src" in page.headers["content-security-policy"]
+    js = client.get(script)
     assert js.status_code == 200 and len(js.content) > 100_000
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")  # what the vendored Swagger UI 5 reads
+
+
+def test_favicon(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(icon.content)).size == (32, 32)

@@ -116,3 +116,28 @@ def test_hostile_run_names_are_shown_as_text_never_run(settings, tiny_run):
         thread.join(10)
     assert any(hostile in o for o in options)  # shown literally
     assert injected == 0 and dialogs == []  # never parsed as HTML, never run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, operation", [("/docs", ".opblock-summary-path"), ("/redoc", "[data-section-id]")])
+def test_api_docs_render_in_chromium(server, path, operation):
+    """Swagger UI and ReDoc render the OpenAPI 3.1 document offline and list the API's operations."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("http*://**", lambda route: route.abort() if server not in route.request.url
+                   else route.continue_())  # offline: nothing but this server
+        page.goto(server + path)
+        page.wait_for_selector(operation, timeout=30_000)
+        text = page.inner_text("body")
+        browser.close()
+    assert "Unable to render" not in text and "valid version field" not in text, text[:300]
+    for op in ("/api/colorize", "/api/models", "/health"):
+        assert op in text, f"{op} not shown on {path}"
+    assert not errors, errors

@@ -49,3 +49,12 @@ def test_videos_have_their_own_byte_limit(settings, tmp_path):
         assert res.status_code == 413 and f"over {len(data) - 10} bytes" in res.json()["detail"]
         huge = b"0" * (tight.max_video_upload_bytes + 2 * tight.max_upload_bytes + 200_000)
         assert c.post("/api/colorize-video", files={"video": ("x.mp4", huge)}).status_code == 413
+
+
+def test_without_the_video_extra_the_answer_names_it(client, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "av" else real(name, *a))
+    res = post(client, make_video(tmp_path / "clip.mp4", frames=2).read_bytes())
+    assert res.status_code == 501 and "pip install 'chromalab[video]'" in res.json()["detail"]

@@ -1,7 +1,26 @@
 """The Typer application object that every command module adds itself to."""
 
 import typer
+import typer.core
 
+
+def _flags_show_no_type() -> None:
+    """Typer (0.2x) prints ``<bool>`` beside plain flags in ``--help``, which reads as "takes a value": users then
+    wrote ``--overwrite true`` and ``true`` became an input file. A flag takes no value, so its help shows none
+    (options with values keep their type)."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "flags_hidden", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) and self.metavar is None else shown(self, ctx)
+
+    display_type_rich.flags_hidden = True
+    option.display_type_rich = display_type_rich
+
+
+_flags_show_no_type()
 app = typer.Typer(name="chromalab", help="Colorize black-and-white photos; train, evaluate and compare colorizers.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 

@@ -66,6 +66,7 @@ def colorize_command(
     not an image, or failed; bad files get one line each and the rest go on (exit 1 if any failed).
     """
     from chromalab.cli.video_cmd import colorize_videos, split_videos
+    from chromalab.core.extras import require
     from chromalab.core.imageio import ImageError
     from chromalab.inference.batch import (
         COLORIZED,
@@ -83,6 +84,9 @@ def colorize_command(
     from chromalab.inference.load import load_colorizer
     from chromalab.inference.store import model_for
 
+    for item in inputs:  # `--overwrite true`: flags take no value, so "true" arrived as an input
+        if item.name.lower() in ("true", "false", "yes", "no") and not item.exists():
+            fail(f"{item}: no such file; flags take no value (write --overwrite, not --overwrite {item})", code=2)
     if format not in FORMAT_CHOICES:
         fail(f"--format must be one of {', '.join(FORMAT_CHOICES)}, got {format!r}", code=2)
     check_writable_folder(out)
@@ -103,6 +107,8 @@ def colorize_command(
     if not jobs and not videos:
         fail("no files to colorize")
     model = model_for(model, bool(reference))
+    if reference:
+        require("torch", "reference-guided colorizing (--reference)")
     try:
         colorizer = load_colorizer(model, work_size=work_size, runtime=runtime, vividness=vividness)
     except (FileNotFoundError, KeyError, ValueError) as e:
@@ -110,6 +116,8 @@ def colorize_command(
     max_pixels = int(max_megapixels * 1e6)
     settings = BatchSettings(overwrite=overwrite, first_frame=first_frame, max_pixels=max_pixels,
                              saturation=saturation, vibrance=vibrance, quality=quality)
+    if colorizer.takes_reference and not reference:  # without one it only guesses (washed-out colour)
+        fail(f"model {model!r} is reference-guided: give a colour photo to take colours from with --reference PHOTO")
     if reference:
         if not colorizer.takes_reference:
             fail(f"model {model!r} is not reference-guided; train one with `chromalab reference train`")

@@ -31,6 +31,7 @@ def evaluate_command(
     from chromalab.cli.video_cmd import evaluate_videos, holds_videos
 
     if holds_videos(data):
+        require("video", "evaluating videos")
         evaluate_videos(models, data, frames, out)
         return
     from chromalab.evaluation.evaluate import compare, format_table

@@ -35,8 +35,9 @@ def runs_list(
                f"{'test MAE':>9}")
     for r in runs:
         mae = evals.get(r["id"], {}).get("summary", {}).get("mae", {}).get("mean")
+        wall = "-" if r["wall_seconds"] is None else round(r["wall_seconds"])
         typer.echo(f"{r['name'][:30]:30} {r['family'] or '':9} {(r['variant'] or '')[:28]:28} {r['domain'] or '':9} "
-                   f"{r['epochs'] or '':>6} {round(r['wall_seconds'] or 0):>7} {r['status'] or '':9} "
+                   f"{r['epochs'] or '':>6} {wall:>7} {r['status'] or '':9} "
                    f"{'-' if mae is None else f'{mae:.4f}':>9}")
     typer.echo(f"{len(runs)} runs in {db}", err=True)
 

@@ -39,6 +39,7 @@ def train_command(
     require("train", "training")
     from lightning.pytorch.callbacks import RichProgressBar
 
+    from chromalab.training.callbacks import EpochLine
     from chromalab.training.train import train
 
     if not resume and ((variant is None and recipe is None) or data is None):
@@ -51,7 +52,7 @@ def train_command(
               overrides=parse_sets(set_), lr=lr, seed=seed, resume=resume, accelerator=accelerator,
               devices=dev, strategy=strategy, precision=precision, num_workers=workers,
               deterministic=deterministic, num_nodes=num_nodes,
-              callbacks=[RichProgressBar()] if sys.stderr.isatty() else [])
+              callbacks=[RichProgressBar()] if sys.stderr.isatty() else [EpochLine(out)])
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))
     from chromalab.runs.registry import RunDB

@@ -104,8 +104,19 @@ def colorize_videos(jobs: list[tuple[Path, Path]], colorizer: Any, refs: list[tu
                     record: Callable[[Any], None] | None = None) -> tuple[int, int]:
     """Colorize every video job (one output per reference); returns (done, failed). Whatever one video raises
     is its one-line failure and the rest go on; ``record`` gets each video's ``batch.Outcome`` as it
-    finishes (the ``--report`` rows). Ctrl-C stops cleanly."""
+    finishes (the ``--report`` rows). Ctrl-C stops cleanly. Without the video extra every video fails with one
+    line naming it (the photos of the batch are done)."""
+    from chromalab.core.extras import MissingExtra, require
     from chromalab.inference.batch import COLORIZED, FAILED, Outcome, one_line
+
+    try:
+        require("video", "colorizing videos")
+    except MissingExtra as e:
+        typer.echo(f"error: {len(jobs)} video(s) not colorized: {e}", err=True)
+        for src, _ in jobs:
+            if record is not None:
+                record(Outcome(str(src), FAILED, None, str(e)))
+        return 0, len(jobs)
     from chromalab.inference.video import VideoError, colorize_video
 
     prepared = [(tag, colorizer.prepare_reference(ref) if ref is not None else None) for tag, ref in refs]

@@ -24,6 +24,7 @@ IMAGES = "images"                 # images/epoch_NNN.png (grey | predicted | tru
 CHECKPOINTS = "checkpoints"       # Lightning checkpoints, for resuming only
 LAST_CHECKPOINT = "last.ckpt"
 TENSORBOARD = "tb"
+TRAINING_PHOTOS = "training_photos.json"  # which photos a model saw (train and val splits): hashes, names, thumbnails
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer
 from chromalab.inference.load import load_colorizer
 
 BASELINE = "no-colour"
+MIN_RELIABLE_PHOTOS = 5  # fewer test photos than this: the table says its means are not reliable
 
 
 def no_colour(rgb: np.ndarray) -> np.ndarray:
@@ -74,11 +75,17 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
         name = col.name
         res = evaluate_fn(col.colorize, photos, name, progress)
         res["model_dir"] = None if isinstance(m, Colorizer) else str(m)
+        if not isinstance(m, Colorizer):
+            seen = trained_on(m, photos)
+            for row in res["images"]:
+                if row["file"] in seen:
+                    row["trained_on"] = True  # the report counts these too
         results.append(res)
     if baseline:
         results.append(evaluate_fn(lambda grey: grey, photos, BASELINE, progress))
     report = {"dataset": str(Path(data).resolve()), "split": split, "size": size,
               "fingerprint": photos.index.fingerprint(), "count": len(photos), "results": results}
+    report["warnings"] = warnings_of(report)
     if out is not None:
         write_json(report, out)
     if write_runs:
@@ -90,6 +97,40 @@ def compare(models: Sequence[str | os.PathLike | Colorizer], data: str | os.Path
                 if out is None or Path(out).resolve() != own.resolve():
                     write_json({**report, "results": [res, *base]}, own)
     return report
+
+
+def trained_on(model: str | os.PathLike, photos: ImageFolder) -> set[str]:
+    """The files (resolved paths, as in the result rows) of ``photos`` that ``model``'s training manifest
+    (``training_photos.json``, shipped models carry one) lists: by content hash, or the same picture re-encoded
+    or resized (thumbnail); empty without a manifest."""
+    from chromalab.data.manifest import SAME_PICTURE, closest_seen, read_manifest, seen_hashes
+    from chromalab.inference.store import resolve_model_dir
+
+    try:
+        manifest = read_manifest(resolve_model_dir(model))
+    except (FileNotFoundError, KeyError, ValueError):
+        return set()
+    if manifest is None:
+        return set()
+    hashes = seen_hashes(manifest)
+    return {str(f.resolve()) for f, h in zip(photos.index.files, photos.index.hashes, strict=True)
+            if h in hashes or closest_seen(f, manifest)[1] < SAME_PICTURE}
+
+
+def warnings_of(report: dict[str, Any]) -> list[str]:
+    """What makes a report's numbers less than they seem, one line each: too few photos, and models that
+    trained on some of them (named by file)."""
+    out = []
+    if report["count"] < MIN_RELIABLE_PHOTOS:
+        out.append(f"only {report['count']} photos in the {report['split']!r} split of {Path(report['dataset']).name}:"
+                   " the means are not reliable (the split keeps ~10 % of a folder for testing; use a larger "
+                   "folder, or split 'all' on photos no model trained on)")
+    for r in report["results"]:
+        seen = [Path(row["file"]).name for row in r["images"] if row.get("trained_on")]
+        if seen:
+            out.append(f"{r['name']} trained on {len(seen)} of these {report['count']} photos "
+                       f"({', '.join(seen[:4])}{', ...' if len(seen) > 4 else ''}): its numbers overstate it")
+    return out
 
 
 def evaluate(model: str | os.PathLike | Colorizer, data: str | os.PathLike, split: str = "test", size: int = 256,
@@ -115,4 +156,4 @@ def format_table(report: dict[str, Any], metrics: Sequence[str] = SHOWN) -> str:
     foot = f"{report['count']} photos ({report['split']} split, shorter side {report['size']} px)"
     if truth:
         foot += f"; truth colourfulness {truth['mean']:.4g}"
-    return "\n".join(lines + [foot])
+    return "\n".join(lines + [foot] + [f"warning: {w}" for w in report.get("warnings", [])])

@@ -24,10 +24,9 @@ from torch import nn
 from chromalab.core import lab
 from chromalab.data.faces import largest_face_fraction
 from chromalab.inference.base import BaseColorizer
+from chromalab.inference.store import ROUTER, ROUTES  # noqa: F401 - re-exported: auto's names live in store
 from chromalab.models.router import router_input
 
-ROUTES = ("portrait", "landscape")
-ROUTER = "router"
 FACE_MIN_FRACTION = 0.12
 
 

@@ -21,12 +21,12 @@ import os
 from pathlib import Path
 
 from chromalab.core import rundir
-from chromalab.core.extras import require
+from chromalab.core.extras import missing, require
 from chromalab.core.jsonio import read_json
 from chromalab.inference.base import BaseColorizer, Image, make_steps
 from chromalab.inference.runtime import ONNX, ONNX_NAME, OnnxRunner, choose_runtime, torch_available
 from chromalab.inference.settings import InferenceSettings
-from chromalab.inference.store import DEFAULT_MODEL, display_name, find_model, resolve_model_dir
+from chromalab.inference.store import DEFAULT_MODEL, ROUTER, ROUTES, display_name, find_model, resolve_model_dir
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -113,22 +113,26 @@ def _load_torch(path: Path, name: str, device: str, work_size: int | None, weigh
 
 def load_auto(device: str | None = None, work_size: int | None = None, runtime: str | None = None) -> BaseColorizer:
     """``AutoColorizer`` if portrait and landscape models (and a router or a face detector) are installed;
-    otherwise the default model, with a warning (logged) saying why."""
-    from chromalab.data.faces import cascade_path
-    from chromalab.inference.auto import ROUTER, ROUTES, AutoColorizer
-
+    otherwise the default model, with a warning (logged) saying why. Routing runs PyTorch models: without
+    the torch extra it is one ``MissingExtra`` line (the fallback on the default needs none)."""
     found = {name: find_model(name) for name in (*ROUTES, ROUTER)}
-    cascade = cascade_path()
     why = None
     if found["portrait"] is None or found["landscape"] is None:
         why = "no portrait and landscape models installed"
-    elif found[ROUTER] is None and cascade is None:
-        why = "no router model and no OpenCV face cascade to choose between them"
+    else:
+        require("torch", "--model auto (portrait/landscape routing)")
+        from chromalab.data.faces import cascade_path
+
+        if found[ROUTER] is None and cascade_path() is None:
+            why = "no router model and no OpenCV face cascade to choose between them"
+            if missing("data"):
+                why += " (the face cascade needs the extra: pip install 'chromalab[data]')"
     if why:
         log.warning("--model auto: %s; using the default model", why)
         return load_colorizer(DEFAULT_MODEL, device=device, work_size=work_size, runtime=runtime)
+    from chromalab.inference.auto import AutoColorizer
     from chromalab.models.io import load_model
 
     cols = {r: load_colorizer(found[r], device=device, work_size=work_size, runtime=runtime) for r in ROUTES}
     router = load_model(found[ROUTER])[0] if found[ROUTER] is not None else None
-    return AutoColorizer(cols["portrait"], cols["landscape"], router=router, cascade=cascade)
+    return AutoColorizer(cols["portrait"], cols["landscape"], router=router, cascade=cascade_path())

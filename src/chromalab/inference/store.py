@@ -18,6 +18,8 @@ from chromalab.core import rundir
 PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "weights"  # the package's shipped models
 DEFAULT_MODEL = "default"
 REFERENCE_MODEL = "reference"  # the shipped reference-guided model
+ROUTES = ("portrait", "landscape")  # the installed models --model auto chooses between (inference.auto)
+ROUTER = "router"  # the installed model that chooses between them
 MODELS_ENV = "CHROMALAB_MODELS"
 CONFIG_NAME = rundir.CONFIG
 

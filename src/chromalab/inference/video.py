@@ -27,7 +27,7 @@ from typing import Any
 import av
 import numpy as np
 
-from chromalab.core.imageio import make_readable
+from chromalab.core.imageio import is_grey, make_readable
 from chromalab.core.labnp import check_adjustment
 from chromalab.inference import pipeline
 from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}  # what the mp4 muxer takes as is
 BATCH_PIXELS = 16_000_000  # frames per batch are capped so a batch holds about this many pixels
+GREY_VIDEO_TOL = 6 / 255  # decoded grey video: chroma planes at 128 give R = G = B up to YUV → RGB rounding
 
 
 class VideoError(Exception):
@@ -290,6 +291,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
                 raise VideoError(f"{src}: frame size changes mid-stream ({w}x{h} → {rgb.shape[1]}x{rgb.shape[0]})")
             if rgb.shape[:2] != (h, w):
                 rgb = rgb[:h, :w]
+            if state["first_pts"] == pts and not is_grey(rgb, GREY_VIDEO_TOL):  # first frame: told once, as photos
+                notes.insert(0, "is in colour; colorized its grey version")
             frames.append(np.ascontiguousarray(np.rot90(rgb, state["turns"])))  # the network sees it upright
             stamps.append((pts, vin.time_base))
             cap = max(1, min(batch, BATCH_PIXELS // (w * h)))

@@ -32,7 +32,7 @@ from chromalab.inference.load import load_colorizer
 from chromalab.inference.store import resolve_model_dir
 from chromalab.models.io import ONNX_NAME, export_onnx, load_model, read_meta
 from chromalab.models.registry import config_from_dict, family_of, get_config
-from chromalab.training.callbacks import EpochLog, FreezeNorm
+from chromalab.training.callbacks import EpochLine, FreezeNorm
 from chromalab.training.recipe import TrainRecipe, get_recipe
 from chromalab.training.train import train
 
@@ -138,7 +138,7 @@ def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: 
         if not held:
             log.warning("%s: too few photos to hold any out; the best epoch is chosen on the training photos and "
                         "before / after is measured on them", data)
-    stops = [EpochLog(), FreezeNorm()]
+    stops = [EpochLine(out), FreezeNorm()]
     if held:
         stops.append(EarlyStopping(monitor="val/mae", mode="min", patience=patience))
     train(None if resume else rec.variant, data, out, recipe=None if resume else rec, epochs=epochs,

@@ -140,9 +140,12 @@ class RunDB:
         folder = installed_models().get(name)
         meta = read_json(folder / rundir.CONFIG) if folder and (folder / rundir.CONFIG).is_file() else {}
         t = meta.get("training", {})
+        members = t.get("members") or [t]  # an exported ensemble: its members' training time, all together
+        wall = sum(m.get("wall_seconds") or 0 for m in members) or None
         return self._upsert_run({"name": name, "path": f"model:{name}", "family": _family(meta),
                                  "variant": meta.get("variant"), "epochs": t.get("epochs_done"), "size": t.get("size"),
-                                 "train_images": t.get("train_images"), "status": t.get("status", "finished")})
+                                 "train_images": t.get("train_images"), "status": t.get("status", "finished"),
+                                 "wall_seconds": wall, "device": t.get("device")})
 
     def leaderboard(self, metrics: Iterable[str]) -> dict[str, Any]:
         """Every evaluation in one table: ``{"columns", "rows": [{"model", "family", "dataset", "images",

@@ -146,6 +146,17 @@ class ShardEpoch(L.Callback):
         self.dataset.set_epoch(trainer.current_epoch)
 
 
+def quiet_lightning() -> dict[str, int]:
+    """Lightning's INFO chatter (device lines, tips, "fit stopped") off while chromalab trains: the run folder
+    and ``EpochLine`` say what happened. Returns the levels to put back."""
+    levels = {}
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logger = logging.getLogger(name)
+        levels[name] = logger.level
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    return levels
+
+
 def _checkpoint_step(path: Path) -> int:
     """The logger step a Lightning checkpoint stopped at (where TensorBoard resumes)."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
@@ -262,6 +273,7 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
     if rec.frozen_encoder_epochs != 0 and hasattr(module.net, "encoder"):
         extra_callbacks.append(FreezeEncoder(rec))
     was_deterministic = torch.are_deterministic_algorithms_enabled()
+    levels = quiet_lightning()
     trainer = L.Trainer(
         default_root_dir=out, max_epochs=rec.epochs,
         max_time={"minutes": max_minutes} if max_minutes else None,
@@ -278,8 +290,12 @@ def train(variant: str | None, data: str | os.PathLike | None, out: str | os.Pat
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", ".*does not have many workers.*")
             warnings.filterwarnings("ignore", ".*number of training batches.*")
+            warnings.filterwarnings("ignore", ".*in eval mode at the start of training.*")  # frozen BN, on purpose
+            warnings.filterwarnings("ignore", ".*LeafSpec.*is deprecated.*")  # Lightning's own call into torch
             trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
     finally:  # Lightning switches the flag process-wide; leave the caller's setting as it was
         torch.use_deterministic_algorithms(was_deterministic)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     log.info("run saved in %s", out)
     return out

@@ -73,7 +73,8 @@ class WebSettings:
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")  # Swagger UI's inline bootstrap
+            "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; frame-ancestors 'none'"
+            )  # Swagger UI's inline bootstrap; ReDoc's inline styles and its search worker
 
 
 IMAGE_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}, "description": "PNG"}}
@@ -90,7 +91,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        docs = scope.get("path", "") == "/docs"
+        docs = scope.get("path", "") in DOCS_PATHS
         limit = self.path_limits.get(scope.get("path", ""), self.default_limit)
 
         async def send_with_csp(message):
@@ -143,20 +144,31 @@ class PixelBudget:
                 self._cond.notify_all()
 
 
-def mount_docs(app: FastAPI) -> None:
-    """``/docs`` with Swagger UI served from the installed ``swagger-ui-bundle`` package: FastAPI's default page
-    loads it from a CDN, so it was blank offline (and under a strict CSP)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from swagger_ui_bundle import swagger_ui_path
+DOCS_PATHS = ("/docs", "/redoc")  # the API documentation pages (DOCS_CSP)
 
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+def mount_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI 5) and ``/redoc`` from assets vendored in ``static/docs`` (see its README): FastAPI's
+    default pages load them from a CDN, so they were blank offline, and the Python ``swagger-ui-bundle`` has only
+    Swagger UI 4, which cannot read OpenAPI 3.1. ``/favicon.ico`` is the page's icon."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
     @app.get("/docs", include_in_schema=False)
     async def docs():
         return get_swagger_ui_html(openapi_url=app.openapi_url, title="chromalab API",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/docs/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title="chromalab API",
+                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_favicon_url="/static/favicon.png", with_google_fonts=False)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return FileResponse(STATIC / "favicon.png", media_type="image/png")
 
 
 def image_pixels(data: bytes) -> int:
@@ -225,7 +237,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     async def colorizer_for(model: str, use_ref: bool):
         """The shared colorizer a request names (404 if unknown); with a reference photo the default becomes the
-        shipped reference-guided model, and a model that takes no reference is a 422."""
+        shipped reference-guided model; a reference to a model that takes none, or none to one that needs it, is
+        a 422."""
         model = model_for(model, use_ref, store.names())
         if model not in store.names():
             raise HTTPException(404, f"unknown model {model!r}; GET /api/models lists them")
@@ -235,6 +248,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             raise HTTPException(501, str(e)) from None
         if use_ref and not colorizer.takes_reference:
             raise HTTPException(422, f"model {model!r} is not reference-guided; use model=reference")
+        if colorizer.takes_reference and not use_ref:  # without one it only guesses (washed-out colour)
+            raise HTTPException(422, f"model {model!r} is reference-guided: send a colour photo as reference")
         return colorizer
 
     async def read_image(upload: UploadFile, label: str):

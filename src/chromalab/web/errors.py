@@ -28,6 +28,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
            413: "upload over the byte, pixel or duration limit", 415: "not an image (or not a readable video)",
            422: "parameters out of range, or a reference the model cannot use",
            500: "unexpected server error (its request id is in the detail; the traceback in the server log)",
+           501: "the server lacks the optional install this needs (the message names it)",
            503: "server busy (see the Retry-After header)"}
     out: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody, "description": why[c]} for c in codes}
     if 503 in out:

@@ -40,7 +40,7 @@ async def save_upload(upload: UploadFile, dst: Path, limit: int) -> int:
 
 def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, colorizer_for: Any) -> None:
     @app.post("/api/colorize-video", responses={200: {"content": {"video/mp4": {}}, "description": "MP4"},
-                                               **error_responses(400, 404, 413, 415, 422, 500, 503)})
+                                               **error_responses(400, 404, 413, 415, 422, 500, 501, 503)})
     async def colorize_video_endpoint(video: UploadFile = File(...), model: str = Form(DEFAULT_MODEL),
                                       temporal: bool = Form(True), crf: int = Form(20),
                                       reference: UploadFile | None = File(None)):
@@ -48,7 +48,7 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
             raise HTTPException(422, "crf must be in [0, 51]")
         try:
             require("video", "colorizing videos")
-        except MissingExtra as e:
+        except MissingExtra as e:  # the server runs without the video extra; photos still work
             raise HTTPException(501, str(e)) from None
         from chromalab.inference.video import VideoError, colorize_video, probe_video
 

@@ -132,7 +132,8 @@ def report_data(db: RunDB, family: str | None = None, variant: str | None = None
                  "baseline": runs[e["run_id"]]["family"] == "baseline", "domain": runs[e["run_id"]]["domain"],
                  "epochs": runs[e["run_id"]]["epochs"], "train_size": runs[e["run_id"]]["train_images"],
                  "crop": runs[e["run_id"]]["size"], "test_size": e["count"], "wall_seconds": runs[e["run_id"]][
-                     "wall_seconds"], "metrics": {m: e["summary"][m] for m in METRICS if m in e["summary"]}}
+                     "wall_seconds"], "metrics": {m: e["summary"][m] for m in METRICS if m in e["summary"]},
+                 "trained_on": [Path(i["file"]).name for i in e["images"] if i.get("trained_on")]}
                 for e in evs]
         group = {"dataset": Path(evs[0]["dataset"] or "").name, "dataset_path": evs[0]["dataset"],
                  "fingerprint": fp, "split": split, "size": size, "count": evs[0]["count"], "domains": domains,

@@ -221,6 +221,21 @@ def disagreement_section(group: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def caveats(group: dict[str, Any]) -> str:
+    """Warnings above a leaderboard: too few test photos, models that trained on some of them (by file name)."""
+    from chromalab.evaluation.evaluate import MIN_RELIABLE_PHOTOS
+
+    out = []
+    if (group["count"] or 0) < MIN_RELIABLE_PHOTOS:
+        out.append(f"Only {group['count']} test photos: the means are not reliable.")
+    for r in group["rows"]:
+        seen = r.get("trained_on") or []
+        if seen:
+            out.append(f"<b>{_e(r['name'])}</b> trained on {len(seen)} of these test photos "
+                       f"({_e(', '.join(seen[:6]))}{', …' if len(seen) > 6 else ''}): its numbers overstate it.")
+    return "".join(f"<p class=warn>⚠ {line}</p>" for line in out)
+
+
 def render_html(data: dict[str, Any], title: str = "chromalab report") -> str:
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{_e(title)}</h1>",
@@ -232,7 +247,7 @@ def render_html(data: dict[str, Any], title: str = "chromalab report") -> str:
         label = f"{g['dataset']} · {g['split']} split · {g['count']} photos · shorter side {g['size']} px"
         if g["domains"]:
             label += " · domain " + ", ".join(g["domains"])
-        parts += [f"<section><h2>Leaderboard — {_e(label)}</h2>", leaderboard_table(g),
+        parts += [f"<section><h2>Leaderboard — {_e(label)}</h2>", caveats(g), leaderboard_table(g),
                   "<h3>The same test photos, every model</h3>", picture_grid(g.get("pictures")),
                   "<h3>Where the metrics disagree</h3>", disagreement_section(g), "</section>"]
         for dom in g["domains"]:

@@ -3,6 +3,7 @@ const $ = (id) => document.getElementById(id);
 let photo = null;        // the uploaded File
 let rawResult = null;    // Blob of the unadjusted colorized PNG (adjustments start from it)
 let currentUrl = null;
+const families = {};     // model name → registry family ("reference": takes a reference photo)
 
 function status(text, isError) { $("status").textContent = text; $("status").className = isError ? "error" : ""; }
 
@@ -21,6 +22,7 @@ function el(tag, text, attrs) {
 
 async function loadModels() {
   const models = await (await fetch("/api/models")).json();
+  for (const m of models) families[m.name] = m.family;
   $("model").replaceChildren(...models.map((m) => el("option", m.name, { value: m.name })));
   $("compare-models").replaceChildren(...models.map((m, i) => {
     const label = el("label");
@@ -36,7 +38,9 @@ async function loadBoard() {
   const fmt = (v) => (typeof v === "number" ? v.toPrecision(4) : (v ?? ""));
   const row = (r, cls) => {
     const tr = el("tr", null, { className: cls });
-    tr.append(el("td", r.model), el("td", r.dataset), ...cols.map((c) => el("td", fmt(r[c]))));
+    const worse = new Set(r.worse || []);  // metrics on which "no colour" beats this row
+    tr.append(el("td", r.model), el("td", r.dataset), ...cols.map((c) => el("td", fmt(r[c]),
+      worse.has(c) ? { className: "worse", title: "worse than no colour" } : {})));
     return tr;
   };
   const table = el("table");
@@ -110,6 +114,8 @@ async function compare() {
     const form = new FormData();
     form.append("image", photo);
     form.append("model", name);
+    const ref = $("reference").files[0];  // only reference-guided models take it (others answer 422)
+    if (ref && families[name] === "reference") form.append("reference", ref);
     const resp = await fetch("/api/colorize", { method: "POST", body: form });
     if (!resp.ok) { fig.replaceChildren(el("figcaption", `${name}: ${await errorText(resp)}`, { className: "error" })); continue; }
     const img = document.createElement("img");
