@@ -1,8 +1,8 @@
 """Colorizing many files, photos and videos alike: which files are inputs, where each output goes, what
 happened to each, and how many are in flight.
 
-Shared by ``chromalab colorize`` and the Python API (``Colorizer.colorize_batch``) so that both follow
-the same rules:
+What ``chromalab colorize`` runs (the CLI only shows its progress); the Python API's
+``Colorizer.colorize_batch`` iterates over paths in memory and writes nothing. The rules:
 
 - videos are recognised by suffix (``core.media``), photos by content (anything Pillow opens), not by
   suffix; hidden files, our own outputs (``*_color.*``, ``*_color_ref-*.*``) and the output folder itself
@@ -37,6 +37,7 @@ from chromalab.core.imageio import (
     NotAnImageError,
     Photo,
     is_grey,
+    one_line,
     read_photo,
     save_photo,
     sniff_format,
@@ -244,12 +245,6 @@ def run_job(colorizer, job: Job, settings: BatchSettings,
     return outcome
 
 
-def one_line(e: BaseException) -> str:
-    """``Type: first line of the message`` (at most 160 characters) for an unexpected exception."""
-    first = (str(e).splitlines() or [""])[0].strip()
-    return f"{type(e).__name__}: {first}"[:160] if first else type(e).__name__
-
-
 def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job], Photo] | None,
              capture: Capture | None, stray: list[str], stage: list[str]) -> Outcome:
     if job.format is None:
@@ -380,30 +375,6 @@ def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: i
 def _with_notes(msg: str, photo: Photo | None) -> str:
     notes = photo.notes if photo is not None else []
     return "; ".join([m for m in [msg, *notes] if m])
-
-
-Result = tuple[Path, "np.ndarray | None", str]
-
-
-def colorize_paths(colorizer, paths: Iterable[str | os.PathLike], *, reference=None, saturation: float = 1.0,
-                   vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Result]:
-    """For each path: ``(path, (H, W, 3) float32 result or None, one-line error or "")``; bad files do not
-    stop the iteration."""
-    for p in paths:
-        p = Path(p)
-        stage = "reading"
-        try:
-            rgb = read_photo(p, str(p), max_pixels, all_frames=False).rgb
-            stage = "colorizing"
-            result = colorizer.colorize(rgb, reference=reference, saturation=saturation, vibrance=vibrance)
-        except ImageError as e:
-            yield p, None, str(e)
-            continue
-        except Exception as e:  # noqa: BLE001 - one path's unexpected error is its tuple's, not the iteration's
-            log.debug("%s: unexpected error while %s", p, stage, exc_info=True)
-            yield p, None, f"{p}: failed while {stage} ({one_line(e)})"
-            continue
-        yield p, result, ""
 
 
 def summary(outcomes: Iterable[Outcome]) -> dict[str, int]:
