@@ -43,7 +43,7 @@ from chromalab.core.imageio import (
     sniff_format,
     walk_folder,
 )
-from chromalab.core.media import is_video
+from chromalab.core.media import VIDEO_FALLBACK_SUFFIX, VIDEO_OUTPUT_SUFFIX, is_video
 from chromalab.core.metadata import MULTI_FRAME, WRITABLE, output_format
 from chromalab.core.version import __version__
 
@@ -52,8 +52,6 @@ log = logging.getLogger(__name__)
 COLORIZED, SKIPPED, NOT_IMAGE, FAILED = "colorized", "skipped", "not-image", "failed"
 STATUSES = (COLORIZED, SKIPPED, NOT_IMAGE, FAILED)
 OUTPUT_TAG = "_color"
-VIDEO_SUFFIX = ".mp4"  # what a video is written as (an .mkv instead when its audio does not fit, see video.py)
-VIDEO_FALLBACK_SUFFIX = ".mkv"
 _OUTPUT_STEM = re.compile(r"_color(_ref-.+)?$")
 
 
@@ -130,7 +128,7 @@ def plan(found: Iterable[tuple[Path, Path | None]], out_dir: Path, fmt: str = "s
     for src, root in found:
         if is_video(src):
             job = Job(src, None, root=root, video=True)
-            suffix = VIDEO_SUFFIX
+            suffix = VIDEO_OUTPUT_SUFFIX
         else:
             notes: list[str] = []
             stray: list[str] = []

@@ -21,8 +21,8 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from chromalab.core.extras import MissingExtra, require
-from chromalab.core.media import VIDEO_SUFFIXES
-from chromalab.inference.batch import VIDEO_SUFFIX, output_name
+from chromalab.core.media import VIDEO_OUTPUT_SUFFIX, VIDEO_SUFFIXES
+from chromalab.inference.batch import output_name
 from chromalab.inference.store import DEFAULT_MODEL
 from chromalab.web.errors import error_responses, reference_or_422
 
@@ -76,7 +76,7 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
 
             def work():
                 ref = colorizer.prepare_reference(ref_rgb) if ref_rgb is not None else None
-                return colorize_video(src, tmp / output_name(Path(name).stem, VIDEO_SUFFIX), colorizer,
+                return colorize_video(src, tmp / output_name(Path(name).stem, VIDEO_OUTPUT_SUFFIX), colorizer,
                                       temporal=temporal, crf=crf, reference=ref)
 
             try:
@@ -86,5 +86,6 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return FileResponse(res.dst, media_type="video/mp4" if res.dst.suffix == ".mp4" else "video/x-matroska",
-                            filename=res.dst.name, background=BackgroundTask(shutil.rmtree, tmp, True))
+        mp4 = res.dst.suffix == VIDEO_OUTPUT_SUFFIX  # else the .mkv an audio codec that mp4 cannot hold asked for
+        return FileResponse(res.dst, media_type="video/mp4" if mp4 else "video/x-matroska", filename=res.dst.name,
+                            background=BackgroundTask(shutil.rmtree, tmp, True))
