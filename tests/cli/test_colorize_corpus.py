@@ -153,7 +153,9 @@ def test_same_stem_in_one_format_gets_distinct_names(tiny_run, corpus, tmp_path)
     out = tmp_path / "out"
     res = run("colorize", corpus, "--model", tiny_run, "--out", out, "--format", "png")
     assert res.exit_code == 0 and "2 colorized" in res.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["dup_color.png", "dup_png_color.png"]
+    # the input already in the output's format keeps the plain name whatever lies beside it
+    assert sorted(p.name for p in out.iterdir()) == ["dup_color.png", "dup_jpg_color.png"]
+    assert Image.open(out / "dup_color.png").size == Image.open(corpus / "dup.png").size
 
 
 def test_format_and_quality(tiny_run, corpus, tmp_path):

@@ -62,10 +62,10 @@ def colorize_command(
     """Colorize photos at full resolution into OUT/<name>_color.<ext>, keeping format and metadata; videos into
     OUT/<name>_color.mp4 (frames, timestamps and audio kept).
 
-    Existing outputs are skipped (--overwrite redoes them); every input is counted as colorized, skipped,
-    not an image, or failed; bad files get one line each and the rest go on (exit 1 if any failed).
+    Photos and videos follow the same rules: existing outputs are skipped (--overwrite redoes them); two
+    inputs never share an output; every input is counted as colorized, skipped, not an image, or failed (a
+    --report row each); bad files get one line each and the rest go on (exit 1 if any failed).
     """
-    from chromalab.cli.video_cmd import colorize_videos, split_videos
     from chromalab.core.extras import require
     from chromalab.core.imageio import ImageError
     from chromalab.inference.batch import (
@@ -96,15 +96,12 @@ def colorize_command(
         check_writable_folder(report.parent if str(report.parent) else Path("."), "report folder")
     if temporal not in ("on", "off"):
         fail(f"--temporal must be on or off, got {temporal!r}", code=2)
-    videos, inputs = split_videos(inputs, out)
-    video_srcs = {src.resolve() for src, _ in videos}
     errors: list[str] = []
-    found = [f for f in find_inputs(inputs, out, errors) if f[0].resolve() not in video_srcs]
-    jobs = plan(found, out, format, capture=native_stderr_captured)
+    jobs = plan(find_inputs(inputs, out, errors), out, format, capture=native_stderr_captured)
     outcomes = [Outcome(e.split(": ", 1)[0], FAILED, None, e) for e in errors]
     for e in errors:
         typer.echo(f"error: {e}", err=True)
-    if not jobs and not videos:
+    if not jobs:
         fail("no files to colorize")
     model = model_for(model, bool(reference))
     if reference:
@@ -115,7 +112,8 @@ def colorize_command(
         fail(str(e))
     max_pixels = int(max_megapixels * 1e6)
     settings = BatchSettings(overwrite=overwrite, first_frame=first_frame, max_pixels=max_pixels,
-                             saturation=saturation, vibrance=vibrance, quality=quality)
+                             saturation=saturation, vibrance=vibrance, quality=quality,
+                             temporal=temporal == "on", crf=crf)
     if colorizer.takes_reference and not reference:  # without one it only guesses (washed-out colour)
         fail(f"model {model!r} is reference-guided: give a colour photo to take colours from with --reference PHOTO")
     if reference:
@@ -129,39 +127,38 @@ def colorize_command(
             fail(str(e))
     report_file = report.open("w") if report is not None else None
     named = {j.src for j in jobs if j.root is None}
-    vcounts = [0, 0]
-
-    def record(outcome) -> None:
-        outcomes.append(outcome)
-        _write_row(report_file, outcome)
-
     try:
         for o in outcomes:
             _write_row(report_file, o)
         with FileProgress(len(jobs)) as progress:
-            # two files in flight: one's decoding/encoding overlaps another's colorizing; what C decoders
-            # print to fd 2 is captured around each decode/encode and put in that file's line
-            results = run_jobs(colorizer, jobs, settings, capture=native_stderr_captured)
-            for job in jobs:
+            # photos two in flight: one's decoding/encoding overlaps another's colorizing; what C decoders
+            # print to fd 2 is captured around each decode/encode and put in that file's line. A video runs
+            # alone and reports its frames as it goes.
+            results = run_jobs(colorizer, jobs, settings, capture=native_stderr_captured, frames=progress.frames)
+            for job in jobs:  # (a Ctrl-C inside ``next`` ends the generator: its running jobs are waited for)
                 with FD2_LOCK:
                     progress.start(job.src)
                 _, outcome = next(results)
                 if outcome.status == NOT_IMAGE and job.src in named:
                     outcome.status = FAILED
-                record(outcome)
+                outcomes.append(outcome)
+                _write_row(report_file, outcome)  # as each input finishes
                 with FD2_LOCK:
                     progress.done(outcome)
                     sys.stderr.flush()
-        if videos:
-            vcounts[:] = colorize_videos(videos, colorizer, settings.references or [("", None)],
-                                         temporal=temporal == "on", crf=crf, saturation=saturation,
-                                         vibrance=vibrance, record=record)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: no partial output left behind", err=True)
+        interrupted = True
+    else:
+        interrupted = False
     finally:  # the summary line, also after Ctrl-C: every input finished so far is counted and in the report
         if report_file is not None:
             report_file.close()
         counts = summary(outcomes)
         typer.echo(f"{counts[COLORIZED]} colorized, {counts[SKIPPED]} skipped (exists), {counts[NOT_IMAGE]} not "
                    f"images, {counts[FAILED]} failed → {out}" + (f"; report: {report}" if report else ""), err=True)
+    if interrupted:
+        raise typer.Exit(130)
     if counts[FAILED]:
         raise typer.Exit(1)
 

@@ -20,15 +20,29 @@ from pathlib import Path
 
 import typer
 
+from chromalab.core.media import is_video
 from chromalab.core.progress import ProgressFn
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at each record (not the stream of the first call: a test runner or a
+    caller may swap stderr between commands, and a closed one must never be written to)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def setup_logging() -> None:
     """Library log messages (INFO and up) as plain lines on stderr: ``note: ...`` / ``warning: ...``."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     root = logging.getLogger("chromalab")
-    if not root.handlers:
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
 
@@ -66,12 +80,17 @@ def progress_display(enabled: bool = True) -> Iterator[ProgressFn | None]:
 
 
 class FileProgress:
-    """``start(path)`` before a file, ``done(outcome)`` after; prints problems as one line each."""
+    """``start(path)`` before a file, ``done(outcome)`` after; prints problems as one line each. A video's
+    frames (``frames``, the batch engine's callback): a second bar with fps and ETA on a terminal, else a
+    plain line every ``every_s`` seconds."""
 
-    def __init__(self, total: int, tty: bool | None = None):
+    def __init__(self, total: int, tty: bool | None = None, every_s: float = 5.0):
         self.total, self.n = total, 0
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.bar = None
+        self.every_s = every_s
+        self.frame_task = None
+        self.last_line = 0.0
 
     def __enter__(self) -> FileProgress:
         if self.tty:
@@ -94,9 +113,28 @@ class FileProgress:
             self.bar.update(self.task, description=f"colorizing {path.name[:40]}")
             self.bar.refresh()
 
+    def frames(self, job, p) -> None:
+        """A video's progress (``inference.video.VideoProgress``: frames, total, fps, eta_s)."""
+        if self.bar is not None:
+            if self.frame_task is None:
+                self.frame_task = self.bar.add_task(f"  {job.src.name[:40]}", total=None)
+            desc = f"  {job.src.name[:40]} {p.fps:.1f} fps"
+            self.bar.update(self.frame_task, completed=p.frames, total=p.total, description=desc)
+            self.bar.refresh()
+            return
+        now = time.monotonic()
+        if now - self.last_line >= self.every_s or (p.total and p.frames >= p.total):
+            self.last_line = now
+            total = f"/{p.total}" if p.total else ""
+            eta = f", ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
+            typer.echo(f"{job.src}: {p.frames}{total} frames, {p.fps:.1f} fps{eta}", err=True)
+
     def done(self, outcome) -> None:
         self.n += 1
         status, msg = outcome.status, outcome.message
+        if self.frame_task is not None:
+            self.bar.remove_task(self.frame_task)
+            self.frame_task = None
         if self.bar is None:
             where = f" → {outcome.output}" if outcome.output and status == "colorized" else ""
             line = msg if status in ("failed", "not-image", "skipped") else f"{outcome.path}{where}"
@@ -108,6 +146,8 @@ class FileProgress:
             self.bar.console.print(f"error: {msg}", style="red", highlight=False, markup=False)
         elif status == "not-image":
             self.bar.console.print(f"skipped: {msg}", highlight=False, markup=False)
+        elif status == "colorized" and is_video(outcome.path):
+            self.bar.console.print(f"{outcome.path} → {outcome.output} ({msg})", highlight=False, markup=False)
         elif status == "colorized" and msg:
             self.bar.console.print(f"note: {outcome.path}: {msg}", style="yellow", highlight=False, markup=False)
         self.bar.advance(self.task)

@@ -76,6 +76,12 @@ def load_rgb_bytes(data: bytes, label: str = "upload", max_pixels: int = DEFAULT
     return read_photo(io.BytesIO(data), label, max_pixels, all_frames=False, as_uint8=as_uint8).rgb
 
 
+def one_line(e: BaseException) -> str:
+    """``Type: first line of the message`` (at most 160 characters) for an unexpected exception."""
+    first = (str(e).splitlines() or [""])[0].strip()
+    return f"{type(e).__name__}: {first}"[:160] if first else type(e).__name__
+
+
 class TooLargeError(ImageError):
     """An image over the pixel limit (possible decompression bomb)."""
 

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"})
+VIDEO_OUTPUT_SUFFIX = ".mp4"  # what a colorized video is written as ...
+VIDEO_FALLBACK_SUFFIX = ".mkv"  # ... unless its audio codec does not fit in mp4
 
 
 def is_video(path: str | os.PathLike) -> bool:

@@ -16,19 +16,22 @@ here imports them (no module cycle).
 from __future__ import annotations
 
 import copy
+import logging
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image as PILImage
 
 from chromalab.core import labnp
-from chromalab.core.imageio import DEFAULT_MAX_PIXELS, load_rgb, pil_to_rgb
+from chromalab.core.imageio import DEFAULT_MAX_PIXELS, ImageError, load_rgb, one_line, pil_to_rgb, read_photo
 from chromalab.inference import pipeline
 from chromalab.inference.onnx_steps import OnnxSteps, graphs_available
 from chromalab.inference.runtime import ONNX, TorchRunner
 from chromalab.inference.settings import InferenceSettings
 
+log = logging.getLogger(__name__)
 Image = np.ndarray | str | os.PathLike | PILImage.Image
 
 
@@ -189,9 +192,21 @@ class BaseColorizer:
 
     def colorize_batch(self, paths, *, reference: Image | None = None, saturation: float = 1.0,
                        vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS):
-        """Iterate over ``paths``, yielding ``(path, float32 result or None, one-line error or "")``; a bad
-        file is reported in its tuple and the iteration goes on."""
-        from chromalab.inference.batch import colorize_paths
-
-        yield from colorize_paths(self, paths, reference=reference, saturation=saturation, vibrance=vibrance,
-                                  max_pixels=max_pixels)
+        """Iterate over ``paths``, yielding ``(path, (H, W, 3) float32 result or None, one-line error or "")``;
+        a bad file is reported in its tuple and the iteration goes on. (Folders, outputs on disk, skip rules,
+        videos: ``chromalab.inference.batch``, which ``chromalab colorize`` runs.)"""
+        for p in paths:
+            p = Path(p)
+            stage = "reading"
+            try:
+                rgb = read_photo(p, str(p), max_pixels, all_frames=False).rgb
+                stage = "colorizing"
+                result = self.colorize(rgb, reference=reference, saturation=saturation, vibrance=vibrance)
+            except ImageError as e:
+                yield p, None, str(e)
+                continue
+            except Exception as e:  # noqa: BLE001 - one path's unexpected error is its tuple's, not the iteration's
+                log.debug("%s: unexpected error while %s", p, stage, exc_info=True)
+                yield p, None, f"{p}: failed while {stage} ({one_line(e)})"
+                continue
+            yield p, result, ""

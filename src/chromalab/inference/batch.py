@@ -1,15 +1,20 @@
-"""Colorizing many files: which files are inputs, where each output goes, and what happened to each.
+"""Colorizing many files, photos and videos alike: which files are inputs, where each output goes, what
+happened to each, and how many are in flight.
 
-Shared by ``chromalab colorize`` and the Python API (``Colorizer.colorize_batch``) so that both follow
-the same rules:
+What ``chromalab colorize`` runs (the CLI only shows its progress); the Python API's
+``Colorizer.colorize_batch`` iterates over paths in memory and writes nothing. The rules:
 
-- inputs are recognised by content (anything Pillow opens), not by suffix; hidden files, our own outputs
-  (``*_color.*``, ``*_color_ref-*.*``) and the output folder itself are never taken as inputs;
-- ``x.jpg`` → ``x_color.jpg`` (format ``same``); two inputs that would share an output name get distinct
-  ones (``x_jpg_color.png``), never a silent overwrite;
-- an existing output is skipped unless ``overwrite``;
+- videos are recognised by suffix (``core.media``), photos by content (anything Pillow opens), not by
+  suffix; hidden files, our own outputs (``*_color.*``, ``*_color_ref-*.*``) and the output folder itself
+  are never taken as inputs;
+- ``x.jpg`` → ``x_color.jpg`` (format ``same``), ``clip.mov`` → ``clip_color.mp4`` (videos are written as
+  mp4); two inputs that would share an output name get distinct ones (``x_jpg_color.png``,
+  ``clip_mov_color.mp4``), never a silent overwrite. The input already in the output's format keeps the
+  plain name, so adding ``clip.mov`` beside ``clip.mp4`` does not move ``clip.mp4``'s output;
+- an existing output is skipped unless ``overwrite`` (a video's output also counts as existing as the
+  ``.mkv`` written when its audio does not fit in mp4);
 - every input ends with one ``Outcome``: colorized, skipped (exists), not-image, or failed, with a
-  one-line message — the rows of ``--report``.
+  one-line message — the rows of ``--report``; whatever one input raises is its own failure.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,11 +37,13 @@ from chromalab.core.imageio import (
     NotAnImageError,
     Photo,
     is_grey,
+    one_line,
     read_photo,
     save_photo,
     sniff_format,
     walk_folder,
 )
+from chromalab.core.media import VIDEO_FALLBACK_SUFFIX, VIDEO_OUTPUT_SUFFIX, is_video
 from chromalab.core.metadata import MULTI_FRAME, WRITABLE, output_format
 from chromalab.core.version import __version__
 
@@ -52,15 +60,21 @@ def is_output_name(path: Path) -> bool:
     return bool(_OUTPUT_STEM.search(path.stem))
 
 
+def output_name(stem: str, suffix: str) -> str:
+    """``x`` → ``x_color<suffix>``: the name of what colorizing ``x`` writes (CLI and web)."""
+    return f"{stem}{OUTPUT_TAG}{suffix}"
+
+
 @dataclass
 class Job:
     """One input and the output(s) planned for it."""
 
     src: Path
-    format: str | None  # Pillow format by content; None: not an image
+    format: str | None  # Pillow format by content; None: not an image (or a video)
     dst: Path | None = None
     root: Path | None = None
     notes: list[str] = field(default_factory=list)  # what reading its header said (warnings, C chatter)
+    video: bool = False  # a video by its suffix: decoded by PyAV frame by frame, written as mp4
 
 
 @dataclass
@@ -103,29 +117,39 @@ def find_inputs(inputs: Iterable[str | os.PathLike], out_dir: Path | None = None
 
 def plan(found: Iterable[tuple[Path, Path | None]], out_dir: Path, fmt: str = "same",
          capture: Capture | None = None) -> list[Job]:
-    """A job per file with its output path; clashing names made distinct deterministically (sorted input).
-    What reading each header says (Python warnings; with ``capture``, C libraries' fd-2 output) goes into
-    that job's ``notes``, later its one line."""
+    """A job per file with its output path; clashing names made distinct deterministically (sorted input,
+    inputs already in their output's format first). Videos (by suffix) are not sniffed; they go to mp4.
+    What reading each photo's header says (Python warnings; with ``capture``, C libraries' fd-2 output)
+    goes into that job's ``notes``, later its one line."""
     jobs: list[Job] = []
-    taken: set[str] = set()
     found = list(found)
     sources = {str(src.resolve()) for src, _ in found}
+    named: list[tuple[Job, Path, str]] = []  # (job, output folder, output suffix) of jobs that get an output
     for src, root in found:
-        notes: list[str] = []
-        stray: list[str] = []
-        with _c_chatter(capture, stray):
-            job = Job(src, sniff_format(src, notes), root=root)
-        job.notes = notes + _stderr_note(stray)
+        if is_video(src):
+            job = Job(src, None, root=root, video=True)
+            suffix = VIDEO_OUTPUT_SUFFIX
+        else:
+            notes: list[str] = []
+            stray: list[str] = []
+            with _c_chatter(capture, stray):
+                job = Job(src, sniff_format(src, notes), root=root)
+            job.notes = notes + _stderr_note(stray)
+            if job.format is None:
+                jobs.append(job)
+                continue
+            out_fmt = output_format(job.format, fmt)
+            suffix = src.suffix if (fmt == "same" and out_fmt == job.format and src.suffix
+                                    and _format_of_suffix(src.suffix) == out_fmt) else WRITABLE[out_fmt]
         jobs.append(job)
-        if job.format is None:
-            continue
-        out_fmt = output_format(job.format, fmt)
-        suffix = src.suffix if (fmt == "same" and out_fmt == job.format and src.suffix
-                                and _format_of_suffix(src.suffix) == out_fmt) else WRITABLE[out_fmt]
         rel = src.relative_to(root) if root is not None else Path(src.name)
-        folder = out_dir / rel.parent
-        candidates = [f"{rel.stem}{OUTPUT_TAG}{suffix}", f"{rel.stem}_{src.suffix.lstrip('.')}{OUTPUT_TAG}{suffix}"]
-        candidates += [f"{rel.stem}_{i}{OUTPUT_TAG}{suffix}" for i in range(2, 10_000)]
+        named.append((job, out_dir / rel.parent, suffix))
+    taken: set[str] = set()
+    # an input already in its output's format picks first: its name does not depend on its neighbours
+    for job, folder, suffix in sorted(named, key=lambda n: n[0].src.suffix.lower() != n[2].lower()):
+        stem, ext = job.src.stem, job.src.suffix.lstrip(".")
+        candidates = [output_name(stem, suffix), output_name(f"{stem}_{ext}", suffix)]
+        candidates += [output_name(f"{stem}_{i}", suffix) for i in range(2, 10_000)]
         for name in candidates:
             key = str((folder / name).resolve()).lower()
             if key not in taken and str((folder / name).resolve()) not in sources:
@@ -152,11 +176,18 @@ class BatchSettings:
     vibrance: float = 0.0
     quality: int | None = None
     references: list[tuple[str, object]] = field(default_factory=lambda: [("", None)])  # (name tag, ref)
+    temporal: bool = True  # videos: colours kept steady along the optical flow
+    crf: int = 18  # videos: H.264 quality
 
 
 def outputs_for(job: Job, settings: BatchSettings) -> list[Path]:
+    """The output(s) of a job: one per reference (``x_color_ref-<name>.<ext>``), else one."""
     assert job.dst is not None
     return [job.dst.with_name(job.dst.stem + tag + job.dst.suffix) for tag, _ in settings.references]
+
+
+def _exists(out: Path, job: Job) -> bool:
+    return out.exists() or (job.video and out.with_suffix(VIDEO_FALLBACK_SUFFIX).exists())
 
 
 def colorize_frames(colorizer, photo: Photo, settings: BatchSettings, reference=None) -> list[np.ndarray]:
@@ -186,27 +217,30 @@ def _stderr_note(stray: list[str]) -> list[str]:
     return [f"[stderr: {' | '.join(stray)[:200]}]"] if stray else []
 
 
+FramesFn = Callable[[Job, Any], None]  # (video job, inference.video.VideoProgress) after each batch of frames
+
+
 def run_job(colorizer, job: Job, settings: BatchSettings,
-            decode: Callable[[Job], Photo] | None = None, capture: Capture | None = None) -> Outcome:
-    """Colorize one planned job and write its output(s); never raises for any input: whatever decoding,
-    colorizing or encoding it raises is this job's one-line failure. ``capture``: what takes C libraries'
-    fd-2 output during decoding and encoding (``cli.progress.native_stderr_captured``); it is added to the
-    outcome's message, after what reading the header said (``Job.notes``)."""
+            decode: Callable[[Job], Photo] | None = None, capture: Capture | None = None,
+            frames: FramesFn | None = None) -> Outcome:
+    """Colorize one planned job (photo or video) and write its output(s); never raises for any input:
+    whatever decoding, colorizing or encoding it raises is this job's one-line failure (an interrupt,
+    Ctrl-C, is not an input's failure: it propagates, and no partial output is left). ``capture``: what
+    takes C libraries' fd-2 output during a photo's decoding and encoding
+    (``cli.progress.native_stderr_captured``); it is added to the outcome's message, after what reading the
+    header said (``Job.notes``). ``frames``: a video's progress, called after each batch of frames."""
     stray: list[str] = []
     stage = ["reading"]
     try:
-        outcome = _run_job(colorizer, job, settings, decode, capture, stray, stage)
+        if job.video:
+            outcome = _run_video(colorizer, job, settings, frames, stage)
+        else:
+            outcome = _run_job(colorizer, job, settings, decode, capture, stray, stage)
     except Exception as e:  # noqa: BLE001 - one input's unexpected error is its own failure, not the batch's
         log.debug("%s: unexpected error while %s", job.src, stage[0], exc_info=True)
         outcome = Outcome(str(job.src), FAILED, None, f"{job.src}: failed while {stage[0]} ({one_line(e)})")
     outcome.message = "; ".join([m for m in [outcome.message, *job.notes, *_stderr_note(stray)] if m])
     return outcome
-
-
-def one_line(e: BaseException) -> str:
-    """``Type: first line of the message`` (at most 160 characters) for an unexpected exception."""
-    first = (str(e).splitlines() or [""])[0].strip()
-    return f"{type(e).__name__}: {first}"[:160] if first else type(e).__name__
 
 
 def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job], Photo] | None,
@@ -217,8 +251,8 @@ def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job
                        f"{job.src}: " + ("empty file" if empty else "not an image (unrecognised format)"))
     outs = outputs_for(job, settings)
     shown = str(outs[0]) if len(outs) == 1 else ", ".join(map(str, outs))
-    if not settings.overwrite and all(o.exists() for o in outs):
-        return Outcome(str(job.src), SKIPPED, shown, f"{job.src}: output exists ({outs[0]}); --overwrite redoes it")
+    if not settings.overwrite and all(_exists(o, job) for o in outs):
+        return _skipped(job, outs)
     try:
         with _c_chatter(capture, stray):
             photo = decode(job) if decode else read_photo(job.src, str(job.src), settings.max_pixels,
@@ -253,28 +287,84 @@ def _run_job(colorizer, job: Job, settings: BatchSettings, decode: Callable[[Job
     return out
 
 
-def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: int = 2,
-             capture: Capture | None = None) -> Iterator[tuple[Job, Outcome]]:
-    """``run_job`` for each job, ``workers`` at a time, yielding ``(job, outcome)`` in the jobs' order.
+def _skipped(job: Job, outs: list[Path]) -> Outcome:
+    outs = [o if o.exists() else o.with_suffix(VIDEO_FALLBACK_SUFFIX) for o in outs]  # a video's .mkv
+    shown = str(outs[0]) if len(outs) == 1 else ", ".join(map(str, outs))
+    return Outcome(str(job.src), SKIPPED, shown, f"{job.src}: output exists ({outs[0]}); --overwrite redoes it")
 
-    Why threads: one job's decoding and encoding (Pillow, GIL released) overlap another's colorizing (ONNX
-    Runtime or torch, GIL released), so the cores stay busy between the network's runs. At most ``workers``
-    jobs (and their photos) are in flight; closing the iterator early (Ctrl-C) cancels the jobs not yet
+
+def _run_video(colorizer, job: Job, settings: BatchSettings, frames: FramesFn | None, stage: list[str]) -> Outcome:
+    """A video job: one output per reference through ``inference.video.colorize_video`` (each written whole
+    or not at all). Without the video extra it fails with the line naming the extra; the batch goes on."""
+    from chromalab.core.extras import MissingExtra, require
+
+    outs = outputs_for(job, settings)
+    if not settings.overwrite and all(_exists(o, job) for o in outs):
+        return _skipped(job, outs)
+    try:
+        require("video", "colorizing videos")
+    except MissingExtra as e:
+        return Outcome(str(job.src), FAILED, None, f"{job.src}: not colorized: {e}")
+    from chromalab.inference import video  # the module, so tests can stand in for colorize_video
+
+    written: list[str] = []
+    notes: list[str] = []
+    n, seconds = 0, 0.0
+    progress = (lambda p: frames(job, p)) if frames is not None else None
+    try:
+        for (_tag, ref), out in zip(settings.references, outs, strict=True):
+            stage[0] = "colorizing"
+            prepared = colorizer.prepare_reference(ref) if ref is not None else None
+            res = video.colorize_video(job.src, out, colorizer, temporal=settings.temporal, crf=settings.crf,
+                                       reference=prepared, progress=progress, saturation=settings.saturation,
+                                       vibrance=settings.vibrance)
+            written.append(str(res.dst))
+            notes += [note for note in res.notes if note not in notes]
+            n, seconds = res.frames, seconds + res.seconds
+    except video.VideoError as e:
+        return Outcome(str(job.src), FAILED, None, str(e))
+    msg = f"{n} frames, {n * len(outs) / max(seconds, 1e-9):.1f} fps"
+    return Outcome(str(job.src), COLORIZED, ", ".join(written), "; ".join([msg, *notes]), notes)
+
+
+def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: int = 2,
+             capture: Capture | None = None, frames: FramesFn | None = None) -> Iterator[tuple[Job, Outcome]]:
+    """``run_job`` for each job, yielding ``(job, outcome)`` in the jobs' order as each finishes.
+
+    Photos: ``workers`` at a time, in threads: one job's decoding and encoding (Pillow, GIL released)
+    overlap another's colorizing (ONNX Runtime or torch, GIL released), so the cores stay busy between the
+    network's runs; at most ``workers`` photos are in memory. A video runs alone, in the calling thread
+    (it streams batches of frames and keeps its own decoder, network and encoder busy; two at once would
+    double the memory): the photos before it finish first, the ones after it start once it is done; a
+    Ctrl-C during it stops it at once. Closing the iterator early (Ctrl-C) cancels the jobs not yet
     started and waits for the running ones, whose outputs are written whole or not at all."""
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = list(jobs)
     if workers <= 1:
         for job in jobs:
-            yield job, run_job(colorizer, job, settings, capture=capture)
+            yield job, run_job(colorizer, job, settings, capture=capture, frames=frames)
         return
     pool = ThreadPoolExecutor(workers, thread_name_prefix="colorize")
+    in_flight: deque = deque()
+    nxt = 0  # the next job to start
+
+    def start_photos(first: int) -> None:  # ``first``: the oldest job not yet handed out
+        nonlocal nxt
+        while nxt < len(jobs) and nxt - first < workers and not jobs[nxt].video:
+            in_flight.append(pool.submit(run_job, colorizer, jobs[nxt], settings, None, capture))
+            nxt += 1
+
     try:
-        pending = [pool.submit(run_job, colorizer, job, settings, None, capture) for job in jobs[:workers]]
+        start_photos(0)
         for i, job in enumerate(jobs):
-            outcome = pending[i].result()
-            if i + workers < len(jobs):
-                pending.append(pool.submit(run_job, colorizer, jobs[i + workers], settings, None, capture))
+            if job.video:  # nothing else is in flight: start_photos stops at a video
+                outcome = run_job(colorizer, job, settings, capture=capture, frames=frames)
+                nxt = i + 1
+            else:
+                outcome = in_flight.popleft().result()
+            start_photos(i + 1)
             yield job, outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -283,30 +373,6 @@ def run_jobs(colorizer, jobs: Iterable[Job], settings: BatchSettings, workers: i
 def _with_notes(msg: str, photo: Photo | None) -> str:
     notes = photo.notes if photo is not None else []
     return "; ".join([m for m in [msg, *notes] if m])
-
-
-Result = tuple[Path, "np.ndarray | None", str]
-
-
-def colorize_paths(colorizer, paths: Iterable[str | os.PathLike], *, reference=None, saturation: float = 1.0,
-                   vibrance: float = 0.0, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Result]:
-    """For each path: ``(path, (H, W, 3) float32 result or None, one-line error or "")``; bad files do not
-    stop the iteration."""
-    for p in paths:
-        p = Path(p)
-        stage = "reading"
-        try:
-            rgb = read_photo(p, str(p), max_pixels, all_frames=False).rgb
-            stage = "colorizing"
-            result = colorizer.colorize(rgb, reference=reference, saturation=saturation, vibrance=vibrance)
-        except ImageError as e:
-            yield p, None, str(e)
-            continue
-        except Exception as e:  # noqa: BLE001 - one path's unexpected error is its tuple's, not the iteration's
-            log.debug("%s: unexpected error while %s", p, stage, exc_info=True)
-            yield p, None, f"{p}: failed while {stage} ({one_line(e)})"
-            continue
-        yield p, result, ""
 
 
 def summary(outcomes: Iterable[Outcome]) -> dict[str, int]:

@@ -29,6 +29,7 @@ import numpy as np
 
 from chromalab.core.imageio import is_grey, make_readable
 from chromalab.core.labnp import check_adjustment
+from chromalab.core.media import VIDEO_FALLBACK_SUFFIX
 from chromalab.inference import pipeline
 from chromalab.inference.base import BaseColorizer as Colorizer  # any colorizer (plain, reference, auto)
 from chromalab.inference.temporal import TemporalBlender, TemporalSettings
@@ -203,7 +204,7 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
         if s.codec_context.name in MP4_AUDIO or dst.suffix.lower() != ".mp4":
             audio_in.append(s)
         elif dst.suffix.lower() == ".mp4":
-            dst = dst.with_suffix(".mkv")
+            dst = dst.with_suffix(VIDEO_FALLBACK_SUFFIX)
             notes.append(f"audio codec {s.codec_context.name} does not fit in mp4: writing {dst.name}")
             audio_in.append(s)
     fmt = {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov"}.get(dst.suffix.lower(), "mp4")

@@ -1,4 +1,6 @@
-"""``POST /api/colorize-video``: an uploaded video in, ``<name>_color.mp4`` out.
+"""``POST /api/colorize-video``: an uploaded video in, ``<name>_color.mp4`` out (the name the batch engine,
+``inference.batch``, gives it; one upload has no skip rule or name clashes, so the rest of the engine is not
+used: its errors become HTTP statuses here).
 
 Limits → 413: a video over ``max_video_upload_bytes`` (its own limit, larger than the photos'
 ``max_upload_bytes``; the app's middleware cuts the body off, and the upload is streamed to disk in chunks,
@@ -19,7 +21,8 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from chromalab.core.extras import MissingExtra, require
-from chromalab.core.media import VIDEO_SUFFIXES
+from chromalab.core.media import VIDEO_OUTPUT_SUFFIX, VIDEO_SUFFIXES
+from chromalab.inference.batch import output_name
 from chromalab.inference.store import DEFAULT_MODEL
 from chromalab.web.errors import error_responses, reference_or_422
 
@@ -73,8 +76,8 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
 
             def work():
                 ref = colorizer.prepare_reference(ref_rgb) if ref_rgb is not None else None
-                return colorize_video(src, tmp / f"{Path(name).stem}_color.mp4", colorizer, temporal=temporal,
-                                      crf=crf, reference=ref)
+                return colorize_video(src, tmp / output_name(Path(name).stem, VIDEO_OUTPUT_SUFFIX), colorizer,
+                                      temporal=temporal, crf=crf, reference=ref)
 
             try:
                 res = await pool.run(work)
@@ -83,5 +86,6 @@ def add_video_routes(app: FastAPI, settings: Any, pool: Any, read_image: Any, co
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return FileResponse(res.dst, media_type="video/mp4" if res.dst.suffix == ".mp4" else "video/x-matroska",
-                            filename=res.dst.name, background=BackgroundTask(shutil.rmtree, tmp, True))
+        mp4 = res.dst.suffix == VIDEO_OUTPUT_SUFFIX  # else the .mkv an audio codec that mp4 cannot hold asked for
+        return FileResponse(res.dst, media_type="video/mp4" if mp4 else "video/x-matroska", filename=res.dst.name,
+                            background=BackgroundTask(shutil.rmtree, tmp, True))
