@@ -8,6 +8,8 @@ held-out photos stop it early and keep its best epoch. Afterwards the run folder
 ``config.json`` + ``model.safetensors`` + ``model.onnx`` (ONNX Runtime colorizes with it, no torch), its
 ``evaluation.json`` (before / after / no colour on the held-out photos) and a ``MODEL_CARD.md`` of its own.
 Resumable like ``train`` (``resume=True``: the held-out photos are chosen again by the same rule).
+With the recipe's ``wise_alpha`` below 1 the written weights are the weight-space ensemble
+(1 − α)·source + α·best epoch (WiSE-FT); the best epoch's own weights stay beside them as ``finetuned.safetensors``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import EarlyStopping
+from safetensors.torch import load_file, save_file
 
 from chromalab.core import lab, rundir
 from chromalab.core.imageio import ImageError, atomic_output, iter_image_files, load_rgb
@@ -43,6 +47,7 @@ PATIENCE = 8  # epochs without a lower held-out MAE before the fine-tune stops
 EVAL_SIZE = 256  # before / after: held-out photos scaled so the shorter side is this
 CARD_METRICS = ("mae", "delta_e2000", "colourfulness", "colourfulness_gap")
 SECTION = "finetune"  # config.json section: where it started, on what photos, before / after
+TUNED_WEIGHTS = "finetuned.safetensors"  # the best epoch's own weights when the model is blended with the source
 
 
 def scan_photos(data: str | os.PathLike) -> tuple[list[str], int, int]:
@@ -85,6 +90,43 @@ def finetune_recipe(source_meta: dict[str, Any], source_dir: Path, recipe: str |
             if getattr(source_cfg, f.name) != getattr(variant_cfg, f.name)}
     inference = {k: v for k, v in source_meta.get("inference", {}).items() if not isinstance(v, (dict, list))}
     return base.replace(variant=variant, warm_start=str(source_dir.resolve())), arch, inference
+
+
+def blend_weights(source: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float
+                  ) -> dict[str, torch.Tensor]:
+    """Weight-space ensemble of two state dicts of one architecture: (1 − ``alpha``)·source + ``alpha``·tuned for
+    every float tensor (computed in float32, stored in the tuned tensor's dtype); other tensors (batch counters)
+    are the tuned ones. ``alpha`` 0 gives the source's values, 1 the tuned ones, exactly."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
+    if set(source) != set(tuned):
+        raise ValueError(f"the two models differ in {len(set(source) ^ set(tuned))} weights; they must share one "
+                         "architecture")
+    out = {}
+    for k, t in tuned.items():
+        if not t.is_floating_point():
+            out[k] = t
+            continue
+        s, t32 = source[k].float(), t.float()
+        out[k] = (t32 if alpha == 1.0 else s if alpha == 0.0 else (1 - alpha) * s + alpha * t32).to(t.dtype)
+    return out
+
+
+def blend_run(out: Path, source_dir: Path, alpha: float, blended: str | None = None) -> str:
+    """Write ``out/model.safetensors`` as the blend of ``source_dir``'s weights and the fine-tune's best epoch
+    (kept as ``out/finetuned.safetensors``); returns the written file's hash. ``blended``: the hash recorded by an
+    earlier blend: when ``model.safetensors`` still has it (a resume that found no better epoch) the best epoch is
+    read back from ``finetuned.safetensors`` instead of being blended twice."""
+    weights, tuned_path = out / rundir.WEIGHTS, out / TUNED_WEIGHTS
+    if not (blended and tuned_path.is_file() and file_hash(weights) == blended):
+        with atomic_output(tuned_path) as tmp:
+            Path(tmp).write_bytes(weights.read_bytes())
+    state = blend_weights(load_file(str(source_dir / rundir.WEIGHTS)), load_file(str(tuned_path)), alpha)
+    with atomic_output(weights) as tmp:
+        save_file({k: v.contiguous() for k, v in state.items()}, tmp)
+    log.info("%s: weights blended with the source's, %.2f × fine-tuned + %.2f × %s", out, alpha, 1 - alpha,
+             source_dir)
+    return file_hash(weights)
 
 
 def _check_source(source_dir: Path, meta: dict[str, Any]) -> None:
@@ -146,10 +188,16 @@ def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: 
           resume=resume, held_out=held, callbacks=[*stops, *(callbacks or [])],
           progress=bool(callbacks), overrides=None if resume else arch,
           extra=None if resume else {SECTION: facts, "inference": inference})
-    export_onnx(load_model(out)[0], out / ONNX_NAME)  # the best epoch's weights, as ONNX Runtime runs them
+    meta = read_json(out / rundir.CONFIG)
+    alpha = TrainRecipe.from_dict(meta.get("recipe", {})).wise_alpha
+    blend = {}
+    if alpha < 1.0:
+        blend = {"wise_alpha": alpha,
+                 "blended": blend_run(out, source_dir, alpha, meta.get(SECTION, {}).get("blended"))}
+    export_onnx(load_model(out)[0], out / ONNX_NAME)  # the written weights, as ONNX Runtime runs them
     report = measure(out, source_dir, data, held, eval_size, progress)
     meta = read_json(out / rundir.CONFIG)
-    meta[SECTION] = {**meta.get(SECTION, facts),
+    meta[SECTION] = {**meta.get(SECTION, facts), **blend,
                      "before": _means(report["results"][1]), "after": _means(report["results"][0])}
     write_json(meta, out / rundir.CONFIG)
     write_card(out, meta, report)
@@ -206,6 +254,9 @@ def write_card(out: Path, meta: dict[str, Any], report: dict[str, Any]) -> Path:
         + (" (stopped early or by the time limit)" if stopped else "")
         + f", best epoch {t.get('best_epoch')}, {t.get('wall_seconds', 0) / 60:.1f} min on {t.get('device')}"
         + (f", limit {ft['minutes']} min" if ft.get("minutes") else ""),
+        (f"- **Weights**: {ft['wise_alpha']:g} × the best epoch + {1 - ft['wise_alpha']:g} × `{ft['from']}` "
+         f"(weight-space ensemble; the best epoch alone: `{TUNED_WEIGHTS}`)" if ft.get("wise_alpha") is not None
+         else "- **Weights**: the best epoch"),
         "- **Inference settings**: the source model's (`config.json`, section `inference`); `model.onnx` runs "
         "on ONNX Runtime",
         "",

@@ -41,6 +41,9 @@ class TrainRecipe:
     GANs: ``adversarial_weight`` on the generator's loss, ``lr_d`` for the discriminator (``lr`` is G's).
     ``warm_start``: a trained run folder whose weights the generator starts from ("" = from scratch);
     ``fresh_lr_scale``: parameters the warm start leaves fresh (a new head) learn at ``lr`` × this.
+    ``wise_alpha``: weight-space ensembling with the warm start (WiSE-FT, Wortsman et al. 2022), applied where a
+    fine-tune writes its model (``runs.finetune``): the saved weights are (1 − α)·warm start + α·trained; 1 keeps
+    the trained weights, 0 gives back the warm start's.
     Reference-guided colorizers: ``features_weights`` (a similarity run whose weights the feature network
     starts from), ``p_unrelated`` (fraction of training references taken from another photo of the batch, so
     the network learns to distrust poor matches), ``distort`` (how training references are made).
@@ -65,6 +68,7 @@ class TrainRecipe:
     lr_d: float = 2e-4
     warm_start: str = ""
     fresh_lr_scale: float = 1.0
+    wise_alpha: float = 1.0
     features_weights: str = ""
     p_unrelated: float = 0.2
     distort: DistortConfig = DistortConfig()
@@ -78,6 +82,8 @@ class TrainRecipe:
         if self.frozen_encoder_epochs < ALWAYS:
             raise ValueError(f"frozen_encoder_epochs must be ≥ 0 or ALWAYS ({ALWAYS}); "
                              f"got {self.frozen_encoder_epochs}")
+        if not 0.0 <= self.wise_alpha <= 1.0:
+            raise ValueError(f"wise_alpha must be in [0, 1]; got {self.wise_alpha}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         if isinstance(self.distort, dict):
             fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.distort.items() if k != "kind"}
