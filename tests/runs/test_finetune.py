@@ -173,16 +173,15 @@ def test_blend_weights_is_the_source_at_0_the_tuned_at_1_and_between_in_between(
         blend_weights({"w": src["w"]}, tuned, 0.5)
 
 
-def test_a_recipe_with_wise_alpha_writes_the_blend_of_source_and_best_epoch(photos, tmp_path):
+def test_alpha_writes_the_blend_of_source_and_best_epoch(photos, tmp_path):
     import torch
     from safetensors.torch import load_file
 
     from chromalab.inference.store import resolve_model_dir
     from chromalab.runs.finetune import TUNED_WEIGHTS, blend_run
-    from chromalab.training.recipe import FINETUNE_DEFAULT
 
     out = tmp_path / "half"
-    finetune(photos, out, recipe=FINETUNE_DEFAULT.replace(wise_alpha=0.5), **TINY)
+    finetune(photos, out, alpha=0.5, **TINY)  # the recipe's wise_alpha, replaced
     src = load_file("src/chromalab/weights/default/model.safetensors")
     best, written = load_file(str(out / TUNED_WEIGHTS)), load_file(str(out / "model.safetensors"))
     dec = [k for k in src if k.startswith("decoders.") and k.endswith("weight")]
@@ -194,4 +193,6 @@ def test_a_recipe_with_wise_alpha_writes_the_blend_of_source_and_best_epoch(phot
     before = (out / "model.safetensors").read_bytes()  # blending again (a resume with no better epoch) starts
     again = blend_run(out, resolve_model_dir("default"), 0.5, meta["finetune"]["blended"])
     assert again == meta["finetune"]["blended"]
+    with pytest.raises(ValueError, match="alpha"):
+        finetune(None, out, resume=True, alpha=0.3)
     assert (out / "model.safetensors").read_bytes() == before  # from the best epoch again, not from the blend

@@ -137,21 +137,24 @@ def _check_source(source_dir: Path, meta: dict[str, Any]) -> None:
 
 def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: str | os.PathLike = "default",
              recipe: str | TrainRecipe = RECIPE, minutes: float | None = None, epochs: int | None = None,
-             resume: bool = False, seed: int = 0, patience: int = PATIENCE, size: int | None = None,
-             batch: int | None = None, callbacks: list[L.Callback] | None = None,
+             alpha: float | None = None, resume: bool = False, seed: int = 0, patience: int = PATIENCE,
+             size: int | None = None, batch: int | None = None, callbacks: list[L.Callback] | None = None,
              progress: ProgressFn | None = None, eval_size: int = EVAL_SIZE) -> dict[str, Any]:
     """Fine-tune ``source`` (an installed model name or a model folder) on the colour photos under ``data``.
 
     ``minutes`` / ``epochs``: stop after that long (training, not counting the final measurement) or that many
     epochs (default: the recipe's), or earlier when the held-out MAE has not improved for ``patience``
     epochs. ``size`` / ``batch``: training crops (default: the recipe's). ``callbacks``: extra Lightning
-    callbacks (a progress bar). ``progress``: reports the before / after measurement. ``resume``: continue
-    the fine-tune in ``out`` (``data`` and ``source`` come from it).
+    callbacks (a progress bar). ``progress``: reports the before / after measurement. ``alpha``: the share of the
+    fine-tuned weights in the written model (the recipe's ``wise_alpha`` unless given; 1: the best epoch alone).
+    ``resume``: continue the fine-tune in ``out`` (``data``, ``source`` and ``alpha`` come from it).
 
     Returns the before / after report (``evaluation.evaluate.compare``'s layout: results fine-tuned, source,
     no colour) with ``finetune`` (the config section). Raises ``FileNotFoundError``, ``FileExistsError`` or
     ``ValueError`` with a one-line message for bad input."""
     out = Path(out)
+    if resume and alpha is not None:
+        raise ValueError("the share of fine-tuned weights (alpha) is chosen when a fine-tune starts, not on resume")
     if resume:
         meta = read_meta(out)  # FileNotFoundError when there is nothing to resume
         if SECTION not in meta:
@@ -172,6 +175,7 @@ def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: 
         raise ValueError(f"{data}: too few colour photos to train on")
     if not resume:
         rec, arch, inference = finetune_recipe(source_meta, source_dir, recipe)
+        rec = rec if alpha is None else rec.replace(wise_alpha=alpha)
         facts = {"from": str(source), "from_dir": str(source_dir.resolve()), "data": str(Path(data).resolve()),
                  "photos": len(digests), "grey_skipped": grey, "unreadable": bad, "held_out": len(held),
                  "held_out_rule": rule, "minutes": minutes}
