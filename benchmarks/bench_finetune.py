@@ -22,7 +22,7 @@ what the recipe wrote before weight-space ensembling); every α of ``--alphas`` 
 (1 − α)·default + α·best epoch (``runs.finetune.blend_weights``, the fine-tune recipe's ``wise_alpha``), measured
 side by side, α = 1 being the old recipe. Each row is judged by the decision rule of docs/finetune.md (RULE).
 Prints a table, writes benchmarks/results/finetune-KIND[-lrX-bN][-TAG].json and, with --grid, a JPEG grid of the
-unseen photos (grey | default | fine-tuned at --grid-alpha | truth).
+unseen photos (every third: grey | default | fine-tuned α 1 | fine-tuned at --grid-alpha | truth).
 """
 
 from __future__ import annotations
@@ -113,8 +113,9 @@ def video_frames(video: Path, folder: Path, step: int = FRAME_STEP) -> list[Path
     return files
 
 
-def grid(photos, cols, out: Path, tile: int = 160, per_column: int = 6) -> None:
-    """Rows grey | model … | truth of centre-cropped tiles, in blocks of ``per_column`` rows side by side."""
+def grid(photos, cols, out: Path, tile: int = 160, per_column: int = 6, step: int = 1) -> None:
+    """Rows grey | model … | truth of centre-cropped tiles (every ``step``-th photo), in blocks of ``per_column``
+    rows side by side."""
     import numpy as np
     import torch.nn.functional as F
     from PIL import Image
@@ -123,7 +124,7 @@ def grid(photos, cols, out: Path, tile: int = 160, per_column: int = 6) -> None:
     from chromalab.evaluation.evaluate import no_colour
 
     rows = []
-    for i in range(len(photos)):
+    for i in range(0, len(photos), step):
         img = photos.photo(i)
         h, w = img.shape[-2:]
         s = min(h, w)
@@ -155,6 +156,8 @@ def main() -> None:
     ap.add_argument("--grid", type=Path, default=None, help="Write the unseen photos' grid (JPEG) here.")
     ap.add_argument("--tag", default="", help="Suffix of the results file name.")
     ap.add_argument("--keep", type=Path, default=None, help="Keep the fine-tuned run folder here.")
+    ap.add_argument("--reuse", type=Path, default=None, help="Measure the α of a run kept by an earlier --keep "
+                    "(same kind) instead of fine-tuning again; its cost is then the earlier run's.")
     ap.add_argument("--alphas", default="0.3,0.5,0.7,1.0", help="Weight-space ensembles to measure (1: the run).")
     ap.add_argument("--grid-alpha", type=float, default=None, help="The α shown in the grid (default: the largest).")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
@@ -193,12 +196,17 @@ def main() -> None:
         tmp = Path(tmp)
         tune_dir, unseen_dir, rest_dir = (link_all(fs, tmp / n) for n, fs in
                                           (("tune", tune), ("unseen", unseen), ("rest", rest)))
-        run = args.keep or tmp / "run"
+        run = args.reuse or args.keep or tmp / "run"
         load0 = os.getloadavg()[0]
         t0, cpu0 = time.perf_counter(), cpu_seconds()
-        report = finetune(tune_dir, run, recipe=recipe, minutes=args.minutes, epochs=args.epochs)
+        if args.reuse is None:
+            report = finetune(tune_dir, run, recipe=recipe, minutes=args.minutes, epochs=args.epochs)
         wall_total, cpu_total = time.perf_counter() - t0, cpu_seconds() - cpu0
         meta = json.loads((run / "config.json").read_text())
+        if args.reuse is not None:
+            from chromalab.training.recipe import TrainRecipe
+
+            report, recipe = {"finetune": meta["finetune"]}, TrainRecipe.from_dict(meta["recipe"])
         t = meta["training"]
         default = load_colorizer("default")
         models = {"default": default}
@@ -215,13 +223,15 @@ def main() -> None:
                     for a in alphas}
         if args.grid:
             ph = ImageFolder(unseen_dir, "all", size=256, cache_short=256, augment=False)
-            grid(ph, [default, models[f"α {(args.grid_alpha or max(alphas)):g}"]], args.grid)
+            shown = [f"α {a:g}" for a in sorted({1.0, args.grid_alpha or max(alphas)}, reverse=True) if a in alphas]
+            grid(ph, [default] + [models[k] for k in shown], args.grid, step=3, per_column=4)
     load1 = os.getloadavg()[0]
     print(f"fine-tune: {len(tune)} {args.kind} photos ({t['train_images']} trained on, "
           f"{report['finetune']['held_out']} held out by {report['finetune']['held_out_rule']}), "
           f"lr {recipe.lr}, batch {recipe.batch}, "
           f"{t['epochs_done']} epochs ({t['wall_seconds']:.0f} s training, best epoch {t['best_epoch']}), "
-          f"{wall_total:.0f} s wall and {cpu_total:.0f} s CPU with export and before/after; "
+          + (f"reused from {args.reuse}; " if args.reuse else
+             f"{wall_total:.0f} s wall and {cpu_total:.0f} s CPU with export and before/after; ") +
           f"load average {load0:.1f} → {load1:.1f} on 2 shared cores")
     print(f"its own held-out part: MAE {report['finetune']['before']['mae']:.4f} → "
           f"{report['finetune']['after']['mae']:.4f}, ΔE2000 {report['finetune']['before']['delta_e2000']:.3f} → "
