@@ -177,13 +177,14 @@ def test_alpha_writes_the_blend_of_source_and_best_epoch(photos, tmp_path):
     import torch
     from safetensors.torch import load_file
 
+    from chromalab.core.rundir import FINETUNED_WEIGHTS
     from chromalab.inference.store import resolve_model_dir
-    from chromalab.runs.finetune import TUNED_WEIGHTS, blend_run
+    from chromalab.runs.finetune import blend_run
 
     out = tmp_path / "half"
     finetune(photos, out, alpha=0.5, **TINY)  # the recipe's wise_alpha, replaced
     src = load_file("src/chromalab/weights/default/model.safetensors")
-    best, written = load_file(str(out / TUNED_WEIGHTS)), load_file(str(out / "model.safetensors"))
+    best, written = load_file(str(out / FINETUNED_WEIGHTS)), load_file(str(out / "model.safetensors"))
     dec = [k for k in src if k.startswith("decoders.") and k.endswith("weight")]
     assert any(not torch.allclose(best[k], src[k].float(), atol=1e-4) for k in dec)  # the best epoch moved
     assert all(torch.allclose(written[k], 0.5 * src[k].float() + 0.5 * best[k], atol=1e-6) for k in dec)

@@ -47,7 +47,6 @@ PATIENCE = 8  # epochs without a lower held-out MAE before the fine-tune stops
 EVAL_SIZE = 256  # before / after: held-out photos scaled so the shorter side is this
 CARD_METRICS = ("mae", "delta_e2000", "colourfulness", "colourfulness_gap")
 SECTION = "finetune"  # config.json section: where it started, on what photos, before / after
-TUNED_WEIGHTS = "finetuned.safetensors"  # the best epoch's own weights when the model is blended with the source
 
 
 def scan_photos(data: str | os.PathLike) -> tuple[list[str], int, int]:
@@ -117,7 +116,7 @@ def blend_run(out: Path, source_dir: Path, alpha: float, blended: str | None = N
     (kept as ``out/finetuned.safetensors``); returns the written file's hash. ``blended``: the hash recorded by an
     earlier blend: when ``model.safetensors`` still has it (a resume that found no better epoch) the best epoch is
     read back from ``finetuned.safetensors`` instead of being blended twice."""
-    weights, tuned_path = out / rundir.WEIGHTS, out / TUNED_WEIGHTS
+    weights, tuned_path = out / rundir.WEIGHTS, out / rundir.FINETUNED_WEIGHTS
     if not (blended and tuned_path.is_file() and file_hash(weights) == blended):
         with atomic_output(tuned_path) as tmp:
             Path(tmp).write_bytes(weights.read_bytes())
@@ -259,8 +258,8 @@ def write_card(out: Path, meta: dict[str, Any], report: dict[str, Any]) -> Path:
         + f", best epoch {t.get('best_epoch')}, {t.get('wall_seconds', 0) / 60:.1f} min on {t.get('device')}"
         + (f", limit {ft['minutes']} min" if ft.get("minutes") else ""),
         (f"- **Weights**: {ft['wise_alpha']:g} × the best epoch + {1 - ft['wise_alpha']:g} × `{ft['from']}` "
-         f"(weight-space ensemble; the best epoch alone: `{TUNED_WEIGHTS}`)" if ft.get("wise_alpha") is not None
-         else "- **Weights**: the best epoch"),
+         f"(weight-space ensemble; the best epoch alone: `{rundir.FINETUNED_WEIGHTS}`)"
+         if ft.get("wise_alpha") is not None else "- **Weights**: the best epoch"),
         "- **Inference settings**: the source model's (`config.json`, section `inference`); `model.onnx` runs "
         "on ONNX Runtime",
         "",
