@@ -152,3 +152,48 @@ def test_bad_folders_are_one_line_errors(tmp_path):
 def test_a_non_effnet_model_is_refused(tiny_run, photos, tmp_path):
     with pytest.raises(ValueError, match="unet-effnet-lite0"):
         finetune(photos, tmp_path / "x", source=tiny_run, **TINY)
+
+
+def test_blend_weights_is_the_source_at_0_the_tuned_at_1_and_between_in_between():
+    import torch
+
+    from chromalab.runs.finetune import blend_weights
+
+    g = torch.Generator().manual_seed(0)
+    src = {"w": torch.randn(3, 4, generator=g).half(), "n": torch.tensor(7)}
+    tuned = {"w": torch.randn(3, 4, generator=g), "n": torch.tensor(9)}
+    assert torch.equal(blend_weights(src, tuned, 0.0)["w"], src["w"].float())
+    assert torch.equal(blend_weights(src, tuned, 1.0)["w"], tuned["w"])
+    mid = blend_weights(src, tuned, 0.3)
+    assert torch.allclose(mid["w"], 0.7 * src["w"].float() + 0.3 * tuned["w"]) and mid["w"].dtype == torch.float32
+    assert mid["n"].item() == 9  # counters are the tuned model's
+    with pytest.raises(ValueError, match="alpha"):
+        blend_weights(src, tuned, 1.5)
+    with pytest.raises(ValueError, match="architecture"):
+        blend_weights({"w": src["w"]}, tuned, 0.5)
+
+
+def test_alpha_writes_the_blend_of_source_and_best_epoch(photos, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from chromalab.core.rundir import FINETUNED_WEIGHTS
+    from chromalab.inference.store import resolve_model_dir
+    from chromalab.runs.finetune import blend_run
+
+    out = tmp_path / "half"
+    finetune(photos, out, alpha=0.5, **TINY)  # the recipe's wise_alpha, replaced
+    src = load_file("src/chromalab/weights/default/model.safetensors")
+    best, written = load_file(str(out / FINETUNED_WEIGHTS)), load_file(str(out / "model.safetensors"))
+    dec = [k for k in src if k.startswith("decoders.") and k.endswith("weight")]
+    assert any(not torch.allclose(best[k], src[k].float(), atol=1e-4) for k in dec)  # the best epoch moved
+    assert all(torch.allclose(written[k], 0.5 * src[k].float() + 0.5 * best[k], atol=1e-6) for k in dec)
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["recipe"]["wise_alpha"] == 0.5 and meta["finetune"]["wise_alpha"] == 0.5
+    assert "0.5 × the best epoch + 0.5 × `default`" in (out / "MODEL_CARD.md").read_text()
+    before = (out / "model.safetensors").read_bytes()  # blending again (a resume with no better epoch) starts
+    again = blend_run(out, resolve_model_dir("default"), 0.5, meta["finetune"]["blended"])
+    assert again == meta["finetune"]["blended"]
+    with pytest.raises(ValueError, match="alpha"):
+        finetune(None, out, resume=True, alpha=0.3)
+    assert (out / "model.safetensors").read_bytes() == before  # from the best epoch again, not from the blend

@@ -67,3 +67,13 @@ def test_train_with_a_recipe_object_writes_recipe_and_architecture(photo_dir, tm
     assert meta["recipe"]["lr"] == 3e-3 and meta["recipe"]["weight_decay"] == 0.01  # --set reaches the recipe
     assert "inference" not in meta  # how it runs is InferenceSettings': work size from the training crops
     assert InferenceSettings.from_meta(meta).work_size == trained_work_size(32) == 256
+
+
+def test_wise_alpha_is_a_share_between_0_and_1():
+    from chromalab.training.recipe import FINETUNE_DEFAULT
+
+    assert TrainRecipe().wise_alpha == 1.0  # training keeps its own weights unless a recipe says otherwise
+    assert TrainRecipe.from_dict(FINETUNE_DEFAULT.to_dict()) == FINETUNE_DEFAULT
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="wise_alpha"):
+            TrainRecipe(wise_alpha=bad)

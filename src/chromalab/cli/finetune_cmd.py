@@ -22,6 +22,9 @@ def finetune_command(
                                   "before/after measurement comes on top)."),
     epochs: int = typer.Option(None, min=1, help="At most this many epochs (default: the recipe's); it stops "
                                "earlier when its held-out photos stop improving."),
+    alpha: float = typer.Option(None, "--alpha", min=0.0, max=1.0, help="Share of the fine-tuned weights in the "
+                                "written model, the rest the source's (default: the recipe's wise_alpha; 1: the "
+                                "fine-tuned weights alone, more specialised; lower keeps more of the source)."),
     resume: bool = typer.Option(False, help="Continue the fine-tune in --out from its last checkpoint."),
     seed: int = typer.Option(0),
     db: Path = typer.Option(Path("runs/chromalab.sqlite"), help="Registry the finished run is recorded in."),
@@ -40,7 +43,8 @@ def finetune_command(
         fail("--data is needed: a folder of your colour photos")
     try:
         with progress_display() as progress:
-            report = finetune(data, out, source=source, minutes=minutes, epochs=epochs, resume=resume, seed=seed,
+            report = finetune(data, out, source=source, minutes=minutes, epochs=epochs, alpha=alpha,
+                              resume=resume, seed=seed,
                               callbacks=[RichProgressBar()] if sys.stderr.isatty() else [], progress=progress)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as e:
         fail(str(e).strip("'\""))

@@ -17,6 +17,7 @@ CONFIG = "config.json"            # model config, recipe, how it was trained, in
 WEIGHTS = "model.safetensors"     # best weights by validation (what loads and ships)
 ONNX = "model.onnx"               # the same network for ONNX Runtime (model folders; `chromalab export`)
 LAST_WEIGHTS = "last.safetensors"
+FINETUNED_WEIGHTS = "finetuned.safetensors"  # a fine-tune's best epoch when model.safetensors blends it with the source
 HISTORY = "history.json"          # metrics per epoch
 EVALUATION = "evaluation.json"    # test-split metrics written by evaluate / sweep
 MODEL_CARD = "MODEL_CARD.md"      # what a model is, from what and on what data, its numbers (shipped, fine-tuned)

@@ -8,6 +8,8 @@ held-out photos stop it early and keep its best epoch. Afterwards the run folder
 ``config.json`` + ``model.safetensors`` + ``model.onnx`` (ONNX Runtime colorizes with it, no torch), its
 ``evaluation.json`` (before / after / no colour on the held-out photos) and a ``MODEL_CARD.md`` of its own.
 Resumable like ``train`` (``resume=True``: the held-out photos are chosen again by the same rule).
+With the recipe's ``wise_alpha`` below 1 the written weights are the weight-space ensemble
+(1 − α)·source + α·best epoch (WiSE-FT); the best epoch's own weights stay beside them as ``finetuned.safetensors``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import EarlyStopping
+from safetensors.torch import load_file, save_file
 
 from chromalab.core import lab, rundir
 from chromalab.core.imageio import ImageError, atomic_output, iter_image_files, load_rgb
@@ -87,6 +91,43 @@ def finetune_recipe(source_meta: dict[str, Any], source_dir: Path, recipe: str |
     return base.replace(variant=variant, warm_start=str(source_dir.resolve())), arch, inference
 
 
+def blend_weights(source: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float
+                  ) -> dict[str, torch.Tensor]:
+    """Weight-space ensemble of two state dicts of one architecture: (1 − ``alpha``)·source + ``alpha``·tuned for
+    every float tensor (computed in float32, stored in the tuned tensor's dtype); other tensors (batch counters)
+    are the tuned ones. ``alpha`` 0 gives the source's values, 1 the tuned ones, exactly."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
+    if set(source) != set(tuned):
+        raise ValueError(f"the two models differ in {len(set(source) ^ set(tuned))} weights; they must share one "
+                         "architecture")
+    out = {}
+    for k, t in tuned.items():
+        if not t.is_floating_point():
+            out[k] = t
+            continue
+        s, t32 = source[k].float(), t.float()
+        out[k] = (t32 if alpha == 1.0 else s if alpha == 0.0 else (1 - alpha) * s + alpha * t32).to(t.dtype)
+    return out
+
+
+def blend_run(out: Path, source_dir: Path, alpha: float, blended: str | None = None) -> str:
+    """Write ``out/model.safetensors`` as the blend of ``source_dir``'s weights and the fine-tune's best epoch
+    (kept as ``out/finetuned.safetensors``); returns the written file's hash. ``blended``: the hash recorded by an
+    earlier blend: when ``model.safetensors`` still has it (a resume that found no better epoch) the best epoch is
+    read back from ``finetuned.safetensors`` instead of being blended twice."""
+    weights, tuned_path = out / rundir.WEIGHTS, out / rundir.FINETUNED_WEIGHTS
+    if not (blended and tuned_path.is_file() and file_hash(weights) == blended):
+        with atomic_output(tuned_path) as tmp:
+            Path(tmp).write_bytes(weights.read_bytes())
+    state = blend_weights(load_file(str(source_dir / rundir.WEIGHTS)), load_file(str(tuned_path)), alpha)
+    with atomic_output(weights) as tmp:
+        save_file({k: v.contiguous() for k, v in state.items()}, tmp)
+    log.info("%s: weights blended with the source's, %.2f × fine-tuned + %.2f × %s", out, alpha, 1 - alpha,
+             source_dir)
+    return file_hash(weights)
+
+
 def _check_source(source_dir: Path, meta: dict[str, Any]) -> None:
     if family_of(meta.get("model", {})) != "effnet":
         raise ValueError(f"{source_dir}: fine-tuning starts from a unet-effnet-lite0 model folder such as the "
@@ -95,21 +136,24 @@ def _check_source(source_dir: Path, meta: dict[str, Any]) -> None:
 
 def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: str | os.PathLike = "default",
              recipe: str | TrainRecipe = RECIPE, minutes: float | None = None, epochs: int | None = None,
-             resume: bool = False, seed: int = 0, patience: int = PATIENCE, size: int | None = None,
-             batch: int | None = None, callbacks: list[L.Callback] | None = None,
+             alpha: float | None = None, resume: bool = False, seed: int = 0, patience: int = PATIENCE,
+             size: int | None = None, batch: int | None = None, callbacks: list[L.Callback] | None = None,
              progress: ProgressFn | None = None, eval_size: int = EVAL_SIZE) -> dict[str, Any]:
     """Fine-tune ``source`` (an installed model name or a model folder) on the colour photos under ``data``.
 
     ``minutes`` / ``epochs``: stop after that long (training, not counting the final measurement) or that many
     epochs (default: the recipe's), or earlier when the held-out MAE has not improved for ``patience``
     epochs. ``size`` / ``batch``: training crops (default: the recipe's). ``callbacks``: extra Lightning
-    callbacks (a progress bar). ``progress``: reports the before / after measurement. ``resume``: continue
-    the fine-tune in ``out`` (``data`` and ``source`` come from it).
+    callbacks (a progress bar). ``progress``: reports the before / after measurement. ``alpha``: the share of the
+    fine-tuned weights in the written model (the recipe's ``wise_alpha`` unless given; 1: the best epoch alone).
+    ``resume``: continue the fine-tune in ``out`` (``data``, ``source`` and ``alpha`` come from it).
 
     Returns the before / after report (``evaluation.evaluate.compare``'s layout: results fine-tuned, source,
     no colour) with ``finetune`` (the config section). Raises ``FileNotFoundError``, ``FileExistsError`` or
     ``ValueError`` with a one-line message for bad input."""
     out = Path(out)
+    if resume and alpha is not None:
+        raise ValueError("the share of fine-tuned weights (alpha) is chosen when a fine-tune starts, not on resume")
     if resume:
         meta = read_meta(out)  # FileNotFoundError when there is nothing to resume
         if SECTION not in meta:
@@ -130,6 +174,7 @@ def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: 
         raise ValueError(f"{data}: too few colour photos to train on")
     if not resume:
         rec, arch, inference = finetune_recipe(source_meta, source_dir, recipe)
+        rec = rec if alpha is None else rec.replace(wise_alpha=alpha)
         facts = {"from": str(source), "from_dir": str(source_dir.resolve()), "data": str(Path(data).resolve()),
                  "photos": len(digests), "grey_skipped": grey, "unreadable": bad, "held_out": len(held),
                  "held_out_rule": rule, "minutes": minutes}
@@ -146,10 +191,16 @@ def finetune(data: str | os.PathLike | None, out: str | os.PathLike, *, source: 
           resume=resume, held_out=held, callbacks=[*stops, *(callbacks or [])],
           progress=bool(callbacks), overrides=None if resume else arch,
           extra=None if resume else {SECTION: facts, "inference": inference})
-    export_onnx(load_model(out)[0], out / ONNX_NAME)  # the best epoch's weights, as ONNX Runtime runs them
+    meta = read_json(out / rundir.CONFIG)
+    alpha = TrainRecipe.from_dict(meta.get("recipe", {})).wise_alpha
+    blend = {}
+    if alpha < 1.0:
+        blend = {"wise_alpha": alpha,
+                 "blended": blend_run(out, source_dir, alpha, meta.get(SECTION, {}).get("blended"))}
+    export_onnx(load_model(out)[0], out / ONNX_NAME)  # the written weights, as ONNX Runtime runs them
     report = measure(out, source_dir, data, held, eval_size, progress)
     meta = read_json(out / rundir.CONFIG)
-    meta[SECTION] = {**meta.get(SECTION, facts),
+    meta[SECTION] = {**meta.get(SECTION, facts), **blend,
                      "before": _means(report["results"][1]), "after": _means(report["results"][0])}
     write_json(meta, out / rundir.CONFIG)
     write_card(out, meta, report)
@@ -206,6 +257,9 @@ def write_card(out: Path, meta: dict[str, Any], report: dict[str, Any]) -> Path:
         + (" (stopped early or by the time limit)" if stopped else "")
         + f", best epoch {t.get('best_epoch')}, {t.get('wall_seconds', 0) / 60:.1f} min on {t.get('device')}"
         + (f", limit {ft['minutes']} min" if ft.get("minutes") else ""),
+        (f"- **Weights**: {ft['wise_alpha']:g} × the best epoch + {1 - ft['wise_alpha']:g} × `{ft['from']}` "
+         f"(weight-space ensemble; the best epoch alone: `{rundir.FINETUNED_WEIGHTS}`)"
+         if ft.get("wise_alpha") is not None else "- **Weights**: the best epoch"),
         "- **Inference settings**: the source model's (`config.json`, section `inference`); `model.onnx` runs "
         "on ONNX Runtime",
         "",
