@@ -118,7 +118,7 @@ def test_resume_continues_with_one_log_line_per_epoch(tuned, tmp_path, caplog):
     assert meta["training"]["epochs_done"] == 2 and meta["finetune"]["from"] == "default"
     assert [h["epoch"] for h in json.loads((run / "history.json").read_text())["epochs"]] == [0, 1]
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
-    assert len(lines) == 1 and lines[0].startswith("epoch 2/2: train loss ") and "val/mae" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("epoch 2/2: train loss ") and "val MAE" in lines[0]
 
 
 def test_refuses_to_overwrite_and_to_resume_nothing(tuned, photos, tmp_path):
