@@ -42,6 +42,17 @@ def test_two_references_give_measurably_different_outputs(tiny_reference_run):
     np.testing.assert_allclose(L(a), L(grey), atol=0.6)
 
 
+def test_with_matching_is_a_copy_and_leaves_the_loaded_colorizer_alone(tiny_reference_run):
+    col = Colorizer.load(tiny_reference_run)
+    grey, ref = _rgb("astronaut", 48), _rgb("coffee")
+    before = col.colorize(grey, reference=ref)
+    warped = col.with_matching("identity", warp_only=True)
+    assert (warped.match, warped.warp_only) == ("identity", True) and warped.model is col.model
+    assert (col.match, col.warp_only) == (None, False)
+    assert np.abs(warped.colorize(grey, reference=ref) - before).mean() > 1e-3  # the copy really matches otherwise
+    np.testing.assert_array_equal(col.colorize(grey, reference=ref), before)
+
+
 def test_bad_references_give_one_line_errors(tmp_path):
     grey = np.repeat(np.asarray(Image.fromarray(sample_rgb("camera")).convert("L"))[..., None], 3, 2) / 255.0
     with pytest.raises(ImageError, match="grey") as e:

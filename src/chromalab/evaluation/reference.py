@@ -93,14 +93,13 @@ def evaluate_reference(models: Sequence[str | os.PathLike | Colorizer], data: st
         if warp_only:
             variants.append((own, True))
         for match, only in variants:
-            col.match, col.warp_only = match, only
+            variant = col.with_matching(match, warp_only=only)  # a copy: the loaded colorizer is never changed
             label = f"{'warp-only' if only else col.name} [{match}]"
             for kind in kinds:
                 if kind == "zeros" and (only or match != own):
                     continue  # no reference: nothing to warp, and the search mode does not matter
                 run(f"{label} ref={kind}",
-                    lambda grey, i, col=col, kind=kind: col.colorize(grey, reference=refs[kind][i]))
-        col.match, col.warp_only = None, False
+                    lambda grey, i, col=variant, kind=kind: col.colorize(grey, reference=refs[kind][i]))
     run(BASELINE, lambda grey, i: grey)
     report = {"dataset": str(Path(data).resolve()), "split": split, "size": size,
               "fingerprint": photos.index.fingerprint(), "count": len(photos), "kinds": list(kinds),

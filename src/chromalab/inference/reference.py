@@ -8,6 +8,7 @@ Without a reference it colours from the photo alone (the guide is zeros).
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -48,6 +49,13 @@ class ReferenceColorizer(BaseColorizer):
     takes_reference = True
     match: str | None = None
     warp_only: bool = False
+
+    def with_matching(self, match: str | None, warp_only: bool = False) -> ReferenceColorizer:
+        """A copy sharing the network that matches with ``match`` and, with ``warp_only``, returns the warped
+        reference colour itself; this colorizer is not changed (evaluation compares modes on one loaded model)."""
+        new = copy.copy(self)
+        new.match, new.warp_only = match, warp_only
+        return new
 
     def prepare_reference(self, reference: Reference) -> tuple[torch.Tensor, torch.Tensor]:
         """Reference photo → (l_norm (1, 1, h, w), ab_norm (1, 2, h, w)) at working size."""
