@@ -19,7 +19,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import torch
@@ -41,6 +40,7 @@ from chromalab.inference.temporal import TemporalBlender, TemporalSettings
 from chromalab.inference.video import colorize_video, read_frames
 
 sys.path.insert(0, str(Path(__file__).parent))
+from clips import pan_over, write_mp4  # noqa: E402
 from sidebyside import SHARED_DATA  # noqa: E402
 
 PAN_PHOTO = SHARED_DATA / "photos" / "enlightenment-data__Red-Maple.jpg"  # the synthetic pan's photo
@@ -77,22 +77,7 @@ def compare(means: dict[str, dict[str, float]], mode: str) -> dict[str, float]:
 
 
 def pan_frames(photo: Path, n: int, w: int = 640, h: int = 360, step: int = 4) -> list[np.ndarray]:
-    img = Image.open(photo).convert("RGB")
-    scale = max((w + step * n) / img.width, h / img.height)
-    img = np.asarray(img.resize((round(img.width * scale) + 1, round(img.height * scale) + 1), Image.LANCZOS))
-    y0 = (img.shape[0] - h) // 2
-    return [np.ascontiguousarray(img[y0:y0 + h, i * step:i * step + w]) for i in range(n)]
-
-
-def write_mp4(frames: list[np.ndarray], path: Path, fps: int = 25) -> Path:
-    with av.open(str(path), "w") as c:
-        v = c.add_stream("libx264", rate=fps)
-        v.width, v.height, v.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        v.options = {"crf": "12", "preset": "ultrafast"}
-        for f in frames:
-            c.mux(v.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
-        c.mux(v.encode(None))
-    return path
+    return pan_over(Image.open(photo), n, w, h, step)
 
 
 def load_sequences(videos: Path, frames: int, photo: Path, max_width: int = 640) -> dict[str, list[np.ndarray]]:

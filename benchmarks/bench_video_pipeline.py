@@ -28,12 +28,12 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-import av
 import numpy as np
 from packaging.requirements import Requirement
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
+from clips import pan_over, write_mp4  # noqa: E402
 from sidebyside import ROOT, SHARED_DATA, base_src, write  # noqa: E402
 
 PHOTO = SHARED_DATA / "photos" / "enlightenment-data__Red-Maple.jpg"
@@ -57,21 +57,7 @@ def pan_frames(n: int, w: int = 640, h: int = 360, step: int = 4) -> list[np.nda
         from skimage import data
 
         img = Image.fromarray(data.astronaut())
-    scale = max((w + step * n) / img.width, h / img.height)
-    img = np.asarray(img.resize((round(img.width * scale) + 1, round(img.height * scale) + 1), Image.LANCZOS))
-    y0 = (img.shape[0] - h) // 2
-    return [np.ascontiguousarray(img[y0:y0 + h, i * step:i * step + w]) for i in range(n)]
-
-
-def write_mp4(frames: list[np.ndarray], path: Path, fps: int = 25) -> Path:
-    with av.open(str(path), "w") as c:
-        v = c.add_stream("libx264", rate=fps)
-        v.width, v.height, v.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        v.options = {"crf": "12", "preset": "ultrafast"}
-        for f in frames:
-            c.mux(v.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
-        c.mux(v.encode(None))
-    return path
+    return pan_over(img, n, w, h, step)
 
 
 def run_once(src_dir: Path, clip: Path, dst: Path) -> dict:
